@@ -1,0 +1,62 @@
+#!/usr/bin/env node
+/**
+ * kdbench command line. Each command lives in src/cli/commands/NAME.ts and exports
+ * `run(argv): Promise<number>` (the exit code) and `usage` (its help text).
+ */
+import { isUserError, InterruptedError } from '../errors.js';
+
+interface Command {
+  summary: string;
+  load: () => Promise<{ run(argv: string[]): Promise<number>; usage: string }>;
+}
+
+const COMMANDS: Record<string, Command> = {
+  run: { summary: 'run a distillation suite and measure its energy', load: () => import('./commands/run.js') },
+};
+
+function help(): string {
+  const lines = Object.entries(COMMANDS).map(([name, c]) => `  ${name.padEnd(10)} ${c.summary}`);
+  return `Usage: kdbench <command> [options]\n\nCommands:\n${lines.join('\n')}\n\nRun "kdbench <command> --help" for a command's options.\n`;
+}
+
+export async function main(argv: string[]): Promise<number> {
+  const [name, ...rest] = argv;
+  if (name === undefined || name === '--help' || name === '-h' || name === 'help') {
+    process.stdout.write(help());
+    return name === undefined ? 2 : 0;
+  }
+  if (name === '--version' || name === '-V') {
+    const { packageVersion } = await import('../run/environment.js');
+    process.stdout.write(`${packageVersion()}\n`);
+    return 0;
+  }
+  const cmd = COMMANDS[name];
+  if (!cmd) {
+    process.stderr.write(`kdbench: unknown command "${name}"\n\n${help()}`);
+    return 2;
+  }
+  const mod = await cmd.load();
+  if (rest.includes('--help') || rest.includes('-h')) {
+    process.stdout.write(mod.usage);
+    return 0;
+  }
+  return mod.run(rest);
+}
+
+main(process.argv.slice(2)).then(
+  (code) => {
+    process.exitCode = code;
+  },
+  (e: unknown) => {
+    if (isUserError(e)) {
+      process.stderr.write(`kdbench: ${e.message}\n`);
+      process.exitCode = 2;
+    } else if (e instanceof InterruptedError) {
+      process.stderr.write(`kdbench: ${e.message}\n`);
+      process.exitCode = 130;
+    } else {
+      process.stderr.write(`kdbench: internal error: ${(e as Error)?.stack ?? String(e)}\n`);
+      process.exitCode = 1;
+    }
+  },
+);

@@ -1,0 +1,76 @@
+import { Worker } from 'node:worker_threads';
+import { Clock } from './clock.js';
+import type { FromWorker, ToWorker, WorkerInit } from './sampler-worker.js';
+import type { DomainInfo, SourceSpec, Trace } from './types.js';
+
+export interface MeterOptions {
+  intervalMs: number;
+  /** samples.csv, streamed by the sampler as readings arrive. */
+  csvPath: string;
+  sources: SourceSpec[];
+}
+
+/**
+ * The main thread's handle on the sampler worker. Marking a phase posts one message and returns
+ * at once; the worker reads every source at the boundary.
+ */
+export class Meter {
+  private traceP?: Promise<Trace>;
+
+  private constructor(
+    private readonly worker: Worker,
+    readonly clock: Clock,
+    readonly domains: DomainInfo[],
+    /** Sources that could not start, with the reason. */
+    readonly failed: string[],
+    private readonly exited: Promise<Error>,
+  ) {}
+
+  static async start(opts: MeterOptions): Promise<Meter> {
+    const clock = Clock.start();
+    const init: WorkerInit = { anchor: clock.anchor, intervalMs: opts.intervalMs, csvPath: opts.csvPath, sources: opts.sources };
+    const worker = new Worker(new URL('./sampler-worker.js', import.meta.url), { workerData: init });
+    worker.unref();
+    const exited = new Promise<Error>((resolve) => {
+      worker.on('error', (e) => resolve(e));
+      worker.on('exit', (code) => resolve(new Error(`sampler worker exited (code ${code})`)));
+    });
+    const ready = await Promise.race([
+      new Promise<FromWorker>((resolve) => worker.once('message', resolve)),
+      exited.then((e) => ({ type: 'error', message: e.message }) as FromWorker),
+    ]);
+    if (ready.type !== 'ready') {
+      await worker.terminate();
+      throw new Error(`energy sampler failed to start: ${ready.type === 'error' ? ready.message : ready.type}`);
+    }
+    return new Meter(worker, clock, ready.domains, ready.failed, exited);
+  }
+
+  now(): number {
+    return this.clock.now();
+  }
+
+  /** Starts phase `name` now (ending the previous one); returns the boundary time. */
+  mark(name: string): number {
+    const t = this.clock.now();
+    this.worker.postMessage({ type: 'phase', name, t } satisfies ToWorker);
+    return t;
+  }
+
+  /** Stops sampling and returns the whole trace. Safe to call more than once. */
+  stop(): Promise<Trace> {
+    if (!this.traceP) {
+      this.traceP = new Promise<Trace>((resolve, reject) => {
+        this.worker.on('message', (m: FromWorker) => {
+          if (m.type === 'trace') {
+            resolve(m.trace);
+            void this.worker.terminate();
+          }
+        });
+        void this.exited.then(reject);
+        this.worker.postMessage({ type: 'stop' } satisfies ToWorker);
+      });
+    }
+    return this.traceP;
+  }
+}

@@ -1,0 +1,100 @@
+/**
+ * The sampler: runs in a worker thread so that the main thread (the workload) never waits on it.
+ * Polls every source every interval and at each phase boundary, streams every sample to
+ * samples.csv as it arrives, and hands the whole trace back when stopped.
+ */
+import { parentPort, workerData } from 'node:worker_threads';
+import { openSync, writeSync, closeSync, fsyncSync } from 'node:fs';
+import { stringify } from 'csv-stringify/sync';
+import { Clock, type ClockAnchor } from './clock.js';
+import { Integrator } from './integrator.js';
+import { createSource } from './sources/index.js';
+import { readStat } from './proc.js';
+import type { DomainInfo, EnergySource, Sample, SourceSpec, Trace } from './types.js';
+
+export interface WorkerInit {
+  anchor: ClockAnchor;
+  intervalMs: number;
+  csvPath: string;
+  sources: SourceSpec[];
+}
+
+export type ToWorker = { type: 'phase'; name: string; t: number } | { type: 'stop' };
+export type FromWorker =
+  | { type: 'ready'; domains: DomainInfo[]; failed: string[] }
+  | { type: 'trace'; trace: Trace }
+  | { type: 'error'; message: string };
+
+export const SAMPLE_COLUMNS = ['t_s', 'timestamp', 'device', 'method', 'power_w', 'energy_j', 'phase'];
+
+const init = workerData as WorkerInit;
+const port = parentPort!;
+const clock = new Clock(init.anchor);
+const integrator = new Integrator();
+const samples: Sample[] = [];
+const problems: string[] = [];
+let phase = '';
+let methods = new Map<string, string>();
+const threadCpu0 = readStat('/proc/thread-self/stat')?.selfS ?? 0;
+const fd = openSync(init.csvPath, 'a');
+writeSync(fd, stringify([SAMPLE_COLUMNS]));
+
+function poll(sources: EnergySource[]): void {
+  const now = clock.now();
+  const rows: unknown[][] = [];
+  for (const src of sources) {
+    let readings;
+    try {
+      readings = src.poll(now);
+    } catch (e) {
+      if (problems.length < 50) problems.push(`${src.name}: ${(e as Error).message}`);
+      continue;
+    }
+    for (const r of readings) {
+      const s = integrator.add(r, now, phase);
+      if (!s) continue;
+      samples.push(s);
+      rows.push([s.t.toFixed(4), clock.iso(s.t), s.device, methods.get(s.device) ?? '', s.powerW.toFixed(3), s.energyJ.toFixed(4), s.phase]);
+    }
+  }
+  if (rows.length > 0) writeSync(fd, stringify(rows));
+}
+
+async function main(): Promise<void> {
+  const sources: EnergySource[] = [];
+  const domains: DomainInfo[] = [];
+  const failed: string[] = [];
+  for (const spec of init.sources) {
+    const src = createSource(spec, clock);
+    try {
+      domains.push(...(await src.start()));
+      sources.push(src);
+    } catch (e) {
+      failed.push(`${spec.kind}: ${(e as Error).message}`);
+    }
+  }
+  methods = new Map(domains.map((d) => [d.device, d.method]));
+  poll(sources);
+  const timer = setInterval(() => poll(sources), init.intervalMs);
+  port.on('message', (msg: ToWorker) => {
+    if (msg.type === 'phase') {
+      poll(sources); // read counters exactly at the boundary
+      phase = msg.name;
+      return;
+    }
+    clearInterval(timer);
+    poll(sources);
+    for (const s of sources) {
+      problems.push(...s.problems());
+      s.stop();
+    }
+    fsyncSync(fd);
+    closeSync(fd);
+    const samplerCpuS = (readStat('/proc/thread-self/stat')?.selfS ?? threadCpu0) - threadCpu0;
+    const trace: Trace = { startWallMs: init.anchor.wallMs0, domains, samples, problems, samplerCpuS, intervalMs: init.intervalMs };
+    port.postMessage({ type: 'trace', trace } satisfies FromWorker);
+  });
+  port.postMessage({ type: 'ready', domains, failed } satisfies FromWorker);
+}
+
+main().catch((e) => port.postMessage({ type: 'error', message: (e as Error).message } satisfies FromWorker));

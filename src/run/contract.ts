@@ -1,0 +1,107 @@
+/**
+ * The run directory contract: run.json, samples.csv, summary.csv, report.md (+ charts).
+ * Other tools read these files; keep field names stable and bump SCHEMA_VERSION on breaking change.
+ */
+import type { DomainInfo } from '../measurement/types.js';
+import type { DomainEnergy } from '../measurement/windows.js';
+
+export const SCHEMA_VERSION = 1;
+
+export type RunStatus = 'running' | 'completed' | 'failed' | 'interrupted';
+export type ModelRole = 'teacher' | 'student' | 'control';
+
+export interface PhaseRecord {
+  name: string;
+  /** The model this phase belongs to, where it belongs to one. */
+  model?: string;
+  startedAt: string;
+  endedAt: string;
+  durationS: number;
+  /** Gross energy of all domains, joules. */
+  energyJ: number;
+  /** Bound on the error of energyJ, joules. */
+  uncertaintyJ: number;
+  /** energyJ minus the idle baseline's power times the duration. */
+  netEnergyJ?: number;
+  gCO2e?: number;
+  domains: DomainEnergy[];
+}
+
+export interface ModelRecord {
+  name: string;
+  role: ModelRole;
+  kind: string;
+  params: number;
+  accuracy: number;
+  macroF1: number;
+  /** The student this control mirrors, or the teacher a student learnt from. */
+  pairedWith?: string;
+  architecture: Record<string, unknown>;
+  training: { epochs: number; steps: number; phase: string; finalLoss: number };
+}
+
+export interface InferenceRecord {
+  model: string;
+  batchSize: number;
+  phase: string;
+  /** Inferences (examples) run inside the measured window. */
+  inferences: number;
+  latencyMsP50: number;
+  latencyMsP99: number;
+  /** Latency of one batch. */
+  latencyMsMean: number;
+  throughputPerS: number;
+  energyJ: number;
+  uncertaintyJ: number;
+  energyJPer1000: number;
+  gCO2ePer1000: number;
+}
+
+export interface CarbonRecord {
+  intensityGCO2ePerKWh: number;
+  intensitySource: string;
+  /** Region code the intensity belongs to, or "WORLD". */
+  region: string;
+  /** True when no region was given and the world average was used. */
+  fallback: boolean;
+  year?: number;
+  licence?: string;
+  pue: number;
+  pueSource: string;
+  energyKWh: number;
+  /** energyKWh x pue x intensity. */
+  gCO2e: number;
+}
+
+export interface RunJson {
+  schemaVersion: number;
+  kind: 'suite' | 'measure';
+  status: RunStatus;
+  startedAt: string;
+  endedAt: string | null;
+  error?: { message: string; phase?: string };
+  tool: { name: 'kdbench'; version: string };
+  command: { argv: string[]; cwd: string };
+  reproduce?: string;
+  suite?: { name: string; file: string; sha256: string; seed: number; quick: boolean };
+  environment: Record<string, unknown>;
+  meter: {
+    intervalMs: number;
+    domains: DomainInfo[];
+    failed: string[];
+    problems: string[];
+    samplesFile: string;
+    sampleCount: number;
+    /** CPU seconds the sampler thread used, and its share of the run's wall time on one core. */
+    samplerCpuS: number;
+    samplerCpuShare: number;
+  };
+  baseline: { startedAt: string; endedAt: string; durationS: number; powerW: Record<string, number> } | null;
+  phases: PhaseRecord[];
+  totals: { durationS: number; energyJ: number; uncertaintyJ: number; netEnergyJ?: number; domains: DomainEnergy[] } | null;
+  carbon: CarbonRecord | null;
+  dataset?: Record<string, unknown>;
+  models: ModelRecord[];
+  inference: InferenceRecord[];
+  files: string[];
+}

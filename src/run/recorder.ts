@@ -1,0 +1,200 @@
+import { join } from 'node:path';
+import { Meter } from '../measurement/meter.js';
+import { energyByWindow, meanPower, type Window, type WindowEnergy } from '../measurement/windows.js';
+import type { SourceSpec, Trace } from '../measurement/types.js';
+import type { PreparedCarbon } from '../carbon/index.js';
+import { packageVersion } from './environment.js';
+import { SCHEMA_VERSION, type InferenceRecord, type ModelRecord, type PhaseRecord, type RunJson, type RunStatus } from './contract.js';
+import { writeJsonAtomic } from './run-dir.js';
+
+export interface RecorderOptions {
+  dir: string;
+  kind: RunJson['kind'];
+  argv: string[];
+  reproduce?: string;
+  suite?: RunJson['suite'];
+  environment: Record<string, unknown>;
+  intervalMs: number;
+  sources: SourceSpec[];
+  carbon: PreparedCarbon;
+}
+
+interface OpenPhase {
+  name: string;
+  model?: string;
+  t0: number;
+}
+
+/**
+ * Records one run: starts the meter, keeps the phase windows, and writes run.json — at the start
+ * (status "running"), and atomically at the end with whatever was measured, however the run ended.
+ */
+export class RunRecorder {
+  readonly runPath: string;
+  private readonly phases: (OpenPhase & { t1: number })[] = [];
+  private open?: OpenPhase;
+  private baselineWindow?: Window;
+  readonly models: ModelRecord[] = [];
+  readonly inference: Omit<InferenceRecord, 'energyJ' | 'uncertaintyJ' | 'energyJPer1000' | 'gCO2ePer1000'>[] = [];
+  dataset?: Record<string, unknown>;
+  private readonly startedAt: string;
+  private finished?: RunJson;
+
+  private constructor(
+    private readonly opts: RecorderOptions,
+    readonly meter: Meter,
+  ) {
+    this.runPath = join(opts.dir, 'run.json');
+    this.startedAt = meter.clock.iso(0);
+  }
+
+  static async begin(opts: RecorderOptions): Promise<RunRecorder> {
+    const meter = await Meter.start({ intervalMs: opts.intervalMs, csvPath: join(opts.dir, 'samples.csv'), sources: opts.sources });
+    const rec = new RunRecorder(opts, meter);
+    writeJsonAtomic(rec.runPath, rec.skeleton('running'));
+    return rec;
+  }
+
+  /** Measures the idle baseline: the meter runs while this process waits. */
+  async baseline(seconds: number): Promise<void> {
+    const t0 = this.meter.mark('idle-baseline');
+    await new Promise((r) => setTimeout(r, seconds * 1000));
+    const t1 = this.meter.mark('');
+    this.baselineWindow = { name: 'idle-baseline', t0, t1 };
+  }
+
+  /** Starts a phase now, ending the one in progress. */
+  phase(name: string, model?: string): void {
+    const t = this.meter.mark(name);
+    this.closePhase(t);
+    this.open = { name, model, t0: t };
+  }
+
+  /** Ends the phase in progress, if any. */
+  endPhase(): void {
+    if (this.open) this.closePhase(this.meter.mark(''));
+  }
+
+  /** The name of the phase in progress (for error reports). */
+  currentPhase(): string | undefined {
+    return this.open?.name;
+  }
+
+  private closePhase(t: number): void {
+    if (this.open) this.phases.push({ ...this.open, t1: t });
+    this.open = undefined;
+  }
+
+  private skeleton(status: RunStatus): RunJson {
+    const o = this.opts;
+    return {
+      schemaVersion: SCHEMA_VERSION,
+      kind: o.kind,
+      status,
+      startedAt: this.startedAt,
+      endedAt: null,
+      tool: { name: 'kdbench', version: packageVersion() },
+      command: { argv: o.argv, cwd: process.cwd() },
+      ...(o.reproduce ? { reproduce: o.reproduce } : {}),
+      ...(o.suite ? { suite: o.suite } : {}),
+      environment: o.environment,
+      meter: {
+        intervalMs: o.intervalMs,
+        domains: this.meter.domains,
+        failed: this.meter.failed,
+        problems: [],
+        samplesFile: 'samples.csv',
+        sampleCount: 0,
+        samplerCpuS: 0,
+        samplerCpuShare: 0,
+      },
+      baseline: null,
+      phases: [],
+      totals: null,
+      carbon: null,
+      ...(this.dataset ? { dataset: this.dataset } : {}),
+      models: this.models,
+      inference: [],
+      files: ['run.json', 'samples.csv'],
+    };
+  }
+
+  /** Stops the meter, attributes energy and carbon, and writes run.json. Idempotent. */
+  async finish(status: Exclude<RunStatus, 'running'>, error?: { message: string; phase?: string }): Promise<RunJson> {
+    if (this.finished) return this.finished;
+    const endT = this.meter.now();
+    this.closePhase(endT);
+    const trace = await this.meter.stop();
+    const run = this.assemble(trace, status, endT, error);
+    writeJsonAtomic(this.runPath, run);
+    this.finished = run;
+    return run;
+  }
+
+  private assemble(trace: Trace, status: Exclude<RunStatus, 'running'>, endT: number, error?: { message: string; phase?: string }): RunJson {
+    const o = this.opts;
+    const clock = this.meter.clock;
+    const idle = this.baselineWindow ? meanPower(trace, this.baselineWindow) : undefined;
+    const windows: Window[] = this.phases.map((p) => ({ name: p.name, t0: p.t0, t1: p.t1 }));
+    const energies = energyByWindow(trace, windows, idle);
+    const phases: PhaseRecord[] = energies.map((w, i) => toPhaseRecord(w, this.phases[i].model, clock.iso.bind(clock), (j) => o.carbon.grams(j, windows[i], trace)));
+    let totals: RunJson['totals'] = null;
+    const totalWindow: Window | undefined = phases.length > 0 ? { name: 'total', t0: windows[0].t0, t1: windows[windows.length - 1].t1 } : undefined;
+    if (totalWindow) {
+      const [all] = energyByWindow(trace, [totalWindow], idle);
+      totals = { durationS: all.durationS, energyJ: all.energyJ, uncertaintyJ: all.uncertaintyJ, netEnergyJ: all.netEnergyJ, domains: all.domains };
+    }
+    const byPhase = new Map(energies.map((p) => [p.name, p]));
+    const inference: InferenceRecord[] = this.inference.map((r) => {
+      const p = byPhase.get(r.phase);
+      const energyJ = p?.energyJ ?? NaN;
+      const per1000 = (energyJ / r.inferences) * 1000;
+      return { ...r, energyJ, uncertaintyJ: p?.uncertaintyJ ?? NaN, energyJPer1000: per1000, gCO2ePer1000: p ? o.carbon.grams(p.energyJ, { name: p.name, t0: p.t0, t1: p.t1 }, trace) * (1000 / r.inferences) : NaN };
+    });
+    const wall = Math.max(endT, 1e-9);
+    return {
+      ...this.skeleton(status),
+      endedAt: clock.iso(endT),
+      ...(error ? { error } : {}),
+      ...(this.dataset ? { dataset: this.dataset } : {}),
+      meter: {
+        intervalMs: o.intervalMs,
+        domains: trace.domains,
+        failed: this.meter.failed,
+        problems: trace.problems,
+        samplesFile: 'samples.csv',
+        sampleCount: trace.samples.length,
+        samplerCpuS: trace.samplerCpuS,
+        samplerCpuShare: trace.samplerCpuS / wall,
+      },
+      baseline:
+        this.baselineWindow && idle
+          ? {
+              startedAt: clock.iso(this.baselineWindow.t0),
+              endedAt: clock.iso(this.baselineWindow.t1),
+              durationS: this.baselineWindow.t1 - this.baselineWindow.t0,
+              powerW: Object.fromEntries(idle),
+            }
+          : null,
+      phases,
+      totals,
+      carbon: totals && totalWindow ? o.carbon.record(totals.energyJ, totalWindow, trace) : null,
+      inference,
+    };
+  }
+}
+
+function toPhaseRecord(w: WindowEnergy, model: string | undefined, iso: (t: number) => string, co2: (j: number) => number): PhaseRecord {
+  return {
+    name: w.name,
+    ...(model ? { model } : {}),
+    startedAt: iso(w.t0),
+    endedAt: iso(w.t1),
+    durationS: w.durationS,
+    energyJ: w.energyJ,
+    uncertaintyJ: w.uncertaintyJ,
+    ...(w.netEnergyJ === undefined ? {} : { netEnergyJ: w.netEnergyJ }),
+    gCO2e: co2(w.energyJ),
+    domains: w.domains,
+  };
+}
