@@ -4,6 +4,9 @@
  */
 import type { DomainInfo } from '../measurement/types.js';
 import type { DomainEnergy } from '../measurement/windows.js';
+import type { AlternativeIntensity, MarginalIntensity } from '../carbon/regions.js';
+import type { EmbodiedRecord } from '../carbon/embodied.js';
+import type { Equivalent } from '../carbon/equivalents.js';
 
 export const SCHEMA_VERSION = 1;
 
@@ -60,7 +63,7 @@ export interface InferenceRecord {
 export interface CarbonRecord {
   intensityGCO2ePerKWh: number;
   intensitySource: string;
-  /** Region code the intensity belongs to, or "WORLD". */
+  /** Region code the intensity belongs to, "WORLD", or "" for an explicit value or a series. */
   region: string;
   /** True when no region was given and the world average was used. */
   fallback: boolean;
@@ -68,9 +71,44 @@ export interface CarbonRecord {
   licence?: string;
   pue: number;
   pueSource: string;
+  /** Measured (IT) energy of the window. */
   energyKWh: number;
-  /** energyKWh x pue x intensity. */
+  /** Operational: energyKWh x pue x intensity (location-based). Excludes embodied carbon. */
   gCO2e: number;
+  /** How the intensity was chosen: explicit value > series > region > world (fallback). */
+  intensityKind?: 'explicit' | 'series' | 'region' | 'world';
+  /** "Electricity Maps" or "Ember" for region and world intensities. */
+  dataset?: string;
+  /** energyKWh x pue. */
+  facilityEnergyKWh?: number;
+  /** The same place in the dataset that was not chosen (or the region's figure when an explicit value or series won); comparison only. */
+  alternatives?: AlternativeIntensity[];
+  /** Marginal intensity of the region's country (UNFCCC 2021) and the gCO2e it would give; not part of gCO2e. */
+  marginal?: MarginalIntensity & { gCO2e: number };
+  /** How a --carbon-series covered the window. */
+  series?: {
+    file: string;
+    sha256: string;
+    rows: number;
+    startedAt: string;
+    endedAt: string;
+    coveredS: number;
+    uncoveredBeforeS: number;
+    uncoveredAfterS: number;
+    /** Share of the energy converted with a nearest value instead of its own interval's. */
+    uncoveredEnergyShare: number;
+    complete: boolean;
+    policy: string;
+  };
+  /** Manufacturing emissions charged for the window's duration (included: false when none given). */
+  embodied?: EmbodiedRecord;
+  /** gCO2e + embodied gCO2e. */
+  totalGCO2e?: number;
+  /** Everyday equivalents of totalGCO2e, each with its source. */
+  equivalents?: Equivalent[];
+  notes?: string[];
+  /** What went wrong in the conversion (a series that does not cover the run ...). Empty when nothing did. */
+  problems?: string[];
 }
 
 export interface RunJson {
