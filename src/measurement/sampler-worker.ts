@@ -84,14 +84,16 @@ async function main(): Promise<void> {
     }
     clearInterval(timer);
     poll(sources);
+    let helperCpuS = 0;
     for (const s of sources) {
-      problems.push(...s.problems());
       s.stop();
+      problems.push(...s.problems());
+      helperCpuS += s.overheadCpuS?.() ?? 0;
     }
     fsyncSync(fd);
     closeSync(fd);
-    const samplerCpuS = (readStat('/proc/thread-self/stat')?.selfS ?? threadCpu0) - threadCpu0;
-    const trace: Trace = { startWallMs: init.anchor.wallMs0, domains, samples, problems, samplerCpuS, intervalMs: init.intervalMs };
+    const samplerCpuS = (readStat('/proc/thread-self/stat')?.selfS ?? threadCpu0) - threadCpu0 + helperCpuS;
+    const trace: Trace = { startWallMs: init.anchor.wallMs0, domains, samples, problems, gaps: integrator.gaps, samplerCpuS, intervalMs: init.intervalMs };
     port.postMessage({ type: 'trace', trace } satisfies FromWorker);
   });
   port.postMessage({ type: 'ready', domains, failed } satisfies FromWorker);

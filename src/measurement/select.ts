@@ -1,24 +1,11 @@
-import { accessSync, constants } from 'node:fs';
-import { delimiter, join } from 'node:path';
 import type { SourceSpec } from './types.js';
 import { cpuPowerPerCore, DRAM_WATTS_PER_GB, DRAM_WATTS_PER_GB_SOURCE } from './constants.js';
 import { cpuModel } from '../run/environment.js';
+import { probeNvml, probeSmi, nvidiaSmiBinary, type NvmlProbe, type SmiProbe } from './gpu-probe.js';
+import { discoverRapl, powercapRoot, type RaplDiscovery } from './rapl.js';
+import { nvmlLibraryPath } from './nvml.js';
 
-/** Finds an executable on PATH (no shell involved). */
-export function which(name: string, path = process.env.PATH ?? ''): string | undefined {
-  if (name.includes('/')) return name;
-  for (const dir of path.split(delimiter)) {
-    if (!dir) continue;
-    const p = join(dir, name);
-    try {
-      accessSync(p, constants.X_OK);
-      return p;
-    } catch {
-      /* not here */
-    }
-  }
-  return undefined;
-}
+export { which } from './which.js';
 
 export interface Selection {
   sources: SourceSpec[];
@@ -26,25 +13,93 @@ export interface Selection {
   notes: string[];
 }
 
+export interface SelectOptions {
+  intervalMs: number;
+  /** Process whose tree the CPU/DRAM estimates follow (default: this process). */
+  pid?: number;
+  /** Environment to read KDBENCH_NVML_LIB, KDBENCH_NVIDIA_SMI, KDBENCH_POWERCAP_ROOT, PATH from. */
+  env?: NodeJS.ProcessEnv;
+  /** Probe results already at hand (doctor), to avoid probing twice. */
+  probes?: Partial<Probes>;
+}
+
+export interface Probes {
+  nvml: NvmlProbe;
+  smi: SmiProbe;
+  rapl: RaplDiscovery;
+}
+
+export function probeAll(env: NodeJS.ProcessEnv = process.env): Probes {
+  return { nvml: probeNvml(nvmlLibraryPath(env)), smi: probeSmi(nvidiaSmiBinary(env)), rapl: discoverRapl(powercapRoot(env)) };
+}
+
+function selectGpus(opts: SelectOptions, nvml: NvmlProbe, smi: () => SmiProbe, sources: SourceSpec[], notes: string[]): void {
+  const counted = nvml.gpus.filter((g) => g.counter);
+  if (counted.length > 0) {
+    sources.push({ kind: 'nvml', library: nvml.library, gpus: counted.map((g) => g.index) });
+    for (const g of counted) notes.push(`GPU ${g.index} (${g.name}): NVML energy counter (method counter)`);
+  }
+  if (!nvml.ok) notes.push(`GPU: NVML unavailable (${nvml.error}); trying nvidia-smi`);
+  const rest = nvml.ok ? nvml.gpus.filter((g) => !g.counter) : undefined;
+  if (rest !== undefined && rest.length === 0) {
+    if (nvml.gpus.length === 0) notes.push('GPU: NVML reports no GPU; no GPU measured');
+    return;
+  }
+  const s = smi();
+  if (!s.ok) {
+    if (rest) for (const g of rest) notes.push(`GPU ${g.index} (${g.name}): ${g.counterError}, and nvidia-smi cannot sample it (${s.error}): NOT MEASURED`);
+    else notes.push(`GPU: nvidia-smi unavailable (${s.error}); no GPU measured`);
+    return;
+  }
+  const wanted = rest ? new Set(rest.map((g) => g.index)) : undefined;
+  const sampled: number[] = [];
+  for (const g of s.gpus) {
+    if (wanted && !wanted.has(g.index)) continue;
+    const why = rest ? `${rest.find((r) => r.index === g.index)?.counterError}; ` : '';
+    if (!g.powerField) {
+      notes.push(`GPU ${g.index} (${g.name}): ${why}nvidia-smi reports no power for it: NOT MEASURED`);
+      continue;
+    }
+    sampled.push(g.index);
+    notes.push(`GPU ${g.index} (${g.name}): ${why}nvidia-smi ${g.powerField} sampled every ${opts.intervalMs} ms and integrated (method sampled)`);
+  }
+  if (sampled.length > 0) sources.push({ kind: 'nvidia-smi', binary: s.binary!, intervalMs: opts.intervalMs, ...(wanted || sampled.length < s.gpus.length ? { gpus: sampled } : {}) });
+}
+
 /**
- * Chooses the best available signal per device: GPU power from nvidia-smi where it is on PATH;
- * CPU and DRAM as labelled estimates from this process's CPU time and resident memory.
+ * Chooses the best available signal per device, with a note saying why:
+ * GPUs: NVML energy counter > nvidia-smi sampled power > nothing (said so, never a silent 0);
+ * CPU and DRAM: RAPL counters > labelled estimates from the process tree's CPU time and memory.
  */
-export function selectSources(opts: { intervalMs: number; pid?: number }): Selection {
+export function selectSources(opts: SelectOptions): Selection {
+  const env = opts.env ?? process.env;
   const sources: SourceSpec[] = [];
   const notes: string[] = [];
-  const smi = process.env.KDBENCH_NVIDIA_SMI || which('nvidia-smi');
-  if (smi) {
-    sources.push({ kind: 'nvidia-smi', binary: smi, intervalMs: opts.intervalMs });
-    notes.push(`GPU: power sampled from ${smi}`);
-  } else {
-    notes.push('GPU: no nvidia-smi on PATH (set KDBENCH_NVIDIA_SMI); no GPU measured');
+  const nvml = opts.probes?.nvml ?? probeNvml(nvmlLibraryPath(env));
+  selectGpus(opts, nvml, () => opts.probes?.smi ?? probeSmi(nvidiaSmiBinary(env)), sources, notes);
+
+  const rapl = opts.probes?.rapl ?? discoverRapl(powercapRoot(env));
+  const cpuZones = rapl.chosen.filter((z) => z.device.startsWith('cpu'));
+  const dramZones = rapl.chosen.filter((z) => z.device.startsWith('dram'));
+  notes.push(...rapl.notes.map((n) => `RAPL: ${n}`));
+  if (rapl.accessFix) notes.push(rapl.accessFix);
+  const counted = cpuZones.length > 0 ? [...cpuZones, ...dramZones] : [];
+  if (counted.length > 0) {
+    sources.push({ kind: 'rapl', root: rapl.root, zones: counted });
+    notes.push(`CPU: RAPL counters ${cpuZones.map((z) => z.zone).join(', ')} (method counter; the whole socket, all processes)`);
   }
-  const model = cpuModel();
-  const cpu = cpuPowerPerCore(model);
-  sources.push({ kind: 'process-cpu-estimate', pid: opts.pid, wattsPerCore: cpu.wattsPerCore, wattsPerCoreSource: cpu.source, cpuModel: model });
-  notes.push('CPU: no RAPL counter readable; estimated from process CPU time');
-  sources.push({ kind: 'process-dram-estimate', pid: opts.pid, wattsPerGB: DRAM_WATTS_PER_GB, wattsPerGBSource: DRAM_WATTS_PER_GB_SOURCE });
-  notes.push('DRAM: estimated from resident memory');
+  const target = opts.pid === undefined ? 'this kdbench process' : `process ${opts.pid}`;
+  if (cpuZones.length === 0) {
+    const model = cpuModel();
+    const cpu = cpuPowerPerCore(model);
+    sources.push({ kind: 'process-cpu-estimate', pid: opts.pid, wattsPerCore: cpu.wattsPerCore, wattsPerCoreSource: cpu.source, cpuModel: model });
+    notes.push(`CPU: no RAPL counter readable; ESTIMATED from the CPU time of ${target} and its descendants x ${cpu.wattsPerCore.toFixed(2)} W per busy core`);
+  }
+  if (dramZones.length > 0 && cpuZones.length > 0) {
+    notes.push(`DRAM: RAPL counters ${dramZones.map((z) => z.zone).join(', ')} (method counter)`);
+  } else {
+    sources.push({ kind: 'process-dram-estimate', pid: opts.pid, wattsPerGB: DRAM_WATTS_PER_GB, wattsPerGBSource: DRAM_WATTS_PER_GB_SOURCE });
+    notes.push(`DRAM: no RAPL DRAM counter readable; ESTIMATED from the resident memory of ${target} and its descendants x ${DRAM_WATTS_PER_GB} W/GB`);
+  }
   return { sources, notes };
 }

@@ -10,8 +10,14 @@ export interface DomainInfo {
   source: string;
   /** What exactly is covered (the process, the machine, one GPU ...). */
   scope: string;
-  /** Uncertainty model: |error| <= relative * E + absoluteW * duration. */
-  uncertainty: { relative: number; absoluteW: number; basis: string };
+  /**
+   * Uncertainty model: |error| <= relative * E + absoluteW * duration + 2 * stalenessS * mean power
+   * (a counter read at a window boundary may be this old), plus, for sampled power, the
+   * sample-spacing and gap terms computed from the trace (see windows.ts).
+   */
+  uncertainty: { relative: number; absoluteW: number; basis: string; stalenessS?: number };
+  /** Smallest step of the reading, in words ("1 mJ", "1 uJ", "0.01 W every 100 ms"). */
+  resolution?: string;
 }
 
 /**
@@ -24,6 +30,11 @@ export interface RawReading {
   t?: number;
   energyJ?: number;
   powerW?: number;
+  /**
+   * True on the first reading after an outage of the source (a restarted child, a failed read):
+   * the time since the previous reading of this device is a gap, recorded in the trace.
+   */
+  afterGap?: boolean;
 }
 
 /**
@@ -37,13 +48,37 @@ export interface EnergySource {
   /** Problems seen while running (a dead child, a failed read); they go into run.json and the report. */
   problems(): string[];
   stop(): void;
+  /** CPU seconds used by helper processes the source runs (nvidia-smi), known after stop(). */
+  overheadCpuS?(): number;
 }
 
 /** A serialisable description of a source, so the worker can build it. */
 export type SourceSpec =
   | { kind: 'process-cpu-estimate'; pid?: number; wattsPerCore: number; wattsPerCoreSource: string; cpuModel: string }
   | { kind: 'process-dram-estimate'; pid?: number; wattsPerGB: number; wattsPerGBSource: string }
-  | { kind: 'nvidia-smi'; binary: string; intervalMs: number };
+  /** `gpus`: indices to sample (default all); used for GPUs whose NVML energy counter is missing. */
+  | { kind: 'nvidia-smi'; binary: string; intervalMs: number; gpus?: number[] }
+  /** NVML energy counters of the GPUs at `gpus` (indices), through FFI. */
+  | { kind: 'nvml'; library: string; gpus: number[] }
+  /** RAPL zones under a powercap root; `zones` are folder names (intel-rapl:0, intel-rapl:0:2 ...). */
+  | { kind: 'rapl'; root: string; zones: RaplZoneSpec[] };
+
+/** A RAPL zone chosen for measuring, with the device it counts for. */
+export interface RaplZoneSpec {
+  /** Folder name under the powercap root. */
+  zone: string;
+  /** "cpu:package-0", "dram:0", "psys" ... */
+  device: string;
+  /** Range at which energy_uj wraps to 0. */
+  maxRangeUj: number;
+}
+
+/** Time during which a device had no readings and the integrator bridged the two sides. */
+export interface Gap {
+  device: string;
+  t0: number;
+  t1: number;
+}
 
 /** One row of the trace: a device's power and cumulative energy at a time. */
 export interface Sample {
@@ -62,7 +97,9 @@ export interface Trace {
   domains: DomainInfo[];
   samples: Sample[];
   problems: string[];
-  /** CPU seconds spent by the sampler thread itself. */
+  /** Outages bridged by the integrator; their time counts into the uncertainty. */
+  gaps?: Gap[];
+  /** CPU seconds spent by the sampler thread itself and the helper processes its sources run (nvidia-smi). */
   samplerCpuS: number;
   intervalMs: number;
 }

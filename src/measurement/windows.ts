@@ -1,4 +1,4 @@
-import type { DomainInfo, Method, Sample, Trace } from './types.js';
+import type { DomainInfo, Gap, Method, Sample, Trace } from './types.js';
 
 /** A named span on the meter's clock. */
 export interface Window {
@@ -18,6 +18,8 @@ export interface DomainEnergy {
   coverage: number;
   /** Idle-baseline power times the window's duration, where a baseline was measured. */
   idleJ?: number;
+  /** Seconds of the window that the integrator bridged over an outage of the source (or that no sample covers). */
+  gapS?: number;
 }
 
 export interface WindowEnergy {
@@ -36,9 +38,30 @@ export interface WindowEnergy {
 export class DeviceSeries {
   readonly t: Float64Array;
   readonly e: Float64Array;
+  readonly p: Float64Array;
+  /** Highest power seen on this device (bounds what a gap can have hidden). */
+  readonly peakW: number;
   constructor(samples: Sample[]) {
     this.t = Float64Array.from(samples, (s) => s.t);
     this.e = Float64Array.from(samples, (s) => s.energyJ);
+    this.p = Float64Array.from(samples, (s) => s.powerW);
+    this.peakW = this.p.reduce((a, x) => Math.max(a, Math.abs(x)), 0);
+  }
+
+  /**
+   * Bound on the trapezoid rule's error in [t0, t1] for power sampled at discrete times, assuming
+   * power moves monotonically between two samples: half the change of power times the spacing,
+   * summed over the sample intervals (the gap between the left and right Riemann sums, halved).
+   */
+  spacingErrorJ(t0: number, t1: number): number {
+    const { t: ts, p } = this;
+    let err = 0;
+    for (let i = 1; i < ts.length; i++) {
+      const a = Math.max(t0, ts[i - 1]);
+      const b = Math.min(t1, ts[i]);
+      if (b > a) err += (Math.abs(p[i] - p[i - 1]) / 2) * (b - a);
+    }
+    return err;
   }
 
   /** Cumulative energy at time t, linearly interpolated; held constant outside the sampled range. */
@@ -76,17 +99,39 @@ export function seriesByDevice(trace: Trace): Map<string, DeviceSeries> {
   return new Map([...by].map(([k, v]) => [k, new DeviceSeries(v)]));
 }
 
-function domainEnergy(d: DomainInfo, series: DeviceSeries, w: Window, idleW?: number): DomainEnergy {
+function overlap(a0: number, a1: number, b0: number, b1: number): number {
+  return Math.max(0, Math.min(a1, b1) - Math.max(a0, b0));
+}
+
+/**
+ * Energy of one device in one window and its error bound: the source's own model (relative and
+ * absolute terms, counter staleness at both boundaries), for sampled power the sample-spacing
+ * bound, and for time the trace does not cover or that bridges an outage, that time at the
+ * device's peak power.
+ */
+export function domainEnergy(d: DomainInfo, series: DeviceSeries, w: Window, idleW?: number, gaps: Gap[] = []): DomainEnergy {
   const energyJ = series.at(w.t1) - series.at(w.t0);
   const dur = w.t1 - w.t0;
+  const coverage = series.coverage(w.t0, w.t1);
+  const bridged = gaps.filter((g) => g.device === d.device).reduce((a, g) => a + overlap(g.t0, g.t1, w.t0, w.t1), 0);
+  const gapS = bridged + (1 - coverage) * Math.max(0, dur);
+  const u = d.uncertainty;
+  const meanW = dur > 0 ? Math.abs(energyJ) / dur : 0;
+  const uncertaintyJ =
+    u.relative * Math.abs(energyJ) +
+    u.absoluteW * dur +
+    Math.min(2 * (u.stalenessS ?? 0) * meanW, Math.abs(energyJ)) +
+    (d.method === 'sampled' ? series.spacingErrorJ(w.t0, w.t1) : 0) +
+    gapS * series.peakW;
   return {
     device: d.device,
     energyJ,
     method: d.method,
     source: d.source,
-    uncertaintyJ: d.uncertainty.relative * Math.abs(energyJ) + d.uncertainty.absoluteW * dur,
-    coverage: series.coverage(w.t0, w.t1),
+    uncertaintyJ,
+    coverage,
     ...(idleW === undefined ? {} : { idleJ: idleW * dur }),
+    ...(gapS > 1e-3 ? { gapS } : {}),
   };
 }
 
@@ -97,7 +142,7 @@ function domainEnergy(d: DomainInfo, series: DeviceSeries, w: Window, idleW?: nu
 export function energyByWindow(trace: Trace, windows: Window[], idlePowerW?: Map<string, number>): WindowEnergy[] {
   const series = seriesByDevice(trace);
   return windows.map((w) => {
-    const domains = trace.domains.map((d) => domainEnergy(d, series.get(d.device)!, w, idlePowerW?.get(d.device)));
+    const domains = trace.domains.map((d) => domainEnergy(d, series.get(d.device)!, w, idlePowerW?.get(d.device), trace.gaps));
     const energyJ = domains.reduce((a, d) => a + d.energyJ, 0);
     const uncertaintyJ = domains.reduce((a, d) => a + d.uncertaintyJ, 0);
     const netEnergyJ = idlePowerW ? domains.reduce((a, d) => a + d.energyJ - (d.idleJ ?? 0), 0) : undefined;

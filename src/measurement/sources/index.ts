@@ -3,6 +3,8 @@ import type { Clock } from '../clock.js';
 import { ProcessCpuEstimate } from './process-cpu-estimate.js';
 import { ProcessDramEstimate } from './process-dram-estimate.js';
 import { NvidiaSmiSource } from './nvidia-smi.js';
+import { NvmlSource } from './nvml.js';
+import { RaplSource } from './rapl.js';
 
 /** Builds a source from its serialisable description (called inside the sampler worker). */
 export function createSource(spec: SourceSpec, clock: Clock): EnergySource {
@@ -13,5 +15,9 @@ export function createSource(spec: SourceSpec, clock: Clock): EnergySource {
       return new ProcessDramEstimate(spec);
     case 'nvidia-smi':
       return new NvidiaSmiSource(spec, clock);
+    case 'nvml':
+      return new NvmlSource(spec);
+    case 'rapl':
+      return new RaplSource(spec);
   }
 }

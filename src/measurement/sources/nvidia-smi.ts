@@ -1,4 +1,5 @@
 import { spawn, execFileSync, type ChildProcess } from 'node:child_process';
+import { readStat } from '../proc.js';
 import { createInterface } from 'node:readline';
 import type { DomainInfo, EnergySource, RawReading } from '../types.js';
 import type { Clock } from '../clock.js';
@@ -43,8 +44,37 @@ export function listSmiGpus(binary: string): SmiGpu[] {
 }
 
 /**
- * GPU power sampled from one long-lived `nvidia-smi -lms N` child. Method "sampled":
- * the power readings are integrated over time by the meter.
+ * GPUs that report a number for `field` (e.g. power.draw.instant, which drivers before ~535 do not
+ * know at all: nvidia-smi then exits with an error, and every GPU answers no).
+ */
+export function smiFieldSupport(binary: string, field: string): Map<number, boolean> {
+  const support = new Map<number, boolean>();
+  let out: string;
+  try {
+    out = execFileSync(binary, [`--query-gpu=index,${field}`, '--format=csv,noheader,nounits'], {
+      encoding: 'utf8',
+      timeout: 10_000,
+      stdio: ['ignore', 'pipe', 'pipe'],
+    });
+  } catch {
+    return support;
+  }
+  for (const line of out.split('\n')) {
+    const [index, value] = line.split(',').map((x) => x.trim());
+    if (index !== undefined && /^\d+$/.test(index)) support.set(Number(index), parseSmiNumber(value) !== undefined);
+  }
+  return support;
+}
+
+/** How often a dead nvidia-smi child is restarted before GPU power is given up for the run. */
+const MAX_RESTARTS = 3;
+
+/**
+ * GPU power sampled from one long-lived `nvidia-smi --query-gpu=... -lms N` child, integrated over
+ * time by the meter (method "sampled"). Per GPU it uses power.draw.instant where the GPU reports
+ * it, else power.draw. Timestamps are nvidia-smi's own (local time), mapped onto the meter clock.
+ * A reading of [N/A], or a child that dies (it is restarted, up to 3 times), leaves a gap that is
+ * recorded: the next reading is marked `afterGap`, and the report shows the bridged time.
  */
 export class NvidiaSmiSource implements EnergySource {
   readonly name = 'nvidia-smi';
@@ -52,52 +82,93 @@ export class NvidiaSmiSource implements EnergySource {
   private buffer: RawReading[] = [];
   private readonly issues: string[] = [];
   private stopping = false;
+  private restarts = 0;
+  private restartTimer?: NodeJS.Timeout;
+  private args: string[] = [];
+  /** Devices whose next reading follows an outage. */
+  private readonly gapPending = new Set<string>();
+  private readonly naReported = new Set<string>();
+  private readonly devicesSeen = new Set<string>();
+  private helperCpuS = 0;
 
   constructor(
-    private readonly opts: { binary: string; intervalMs: number },
+    private readonly opts: { binary: string; intervalMs: number; gpus?: number[] },
     private readonly clock: Clock,
   ) {}
 
   async start(): Promise<DomainInfo[]> {
-    const gpus = listSmiGpus(this.opts.binary);
-    if (gpus.length === 0) throw new Error('nvidia-smi lists no GPU');
-    const child = spawn(
-      this.opts.binary,
-      ['--query-gpu=timestamp,index,power.draw', '--format=csv,noheader,nounits', `-lms`, String(this.opts.intervalMs)],
-      { stdio: ['ignore', 'pipe', 'pipe'] },
-    );
+    const wanted = this.opts.gpus ? new Set(this.opts.gpus) : undefined;
+    const gpus = listSmiGpus(this.opts.binary).filter((g) => !wanted || wanted.has(g.index));
+    if (gpus.length === 0) throw new Error(wanted ? `nvidia-smi lists none of GPUs ${[...wanted].join(',')}` : 'nvidia-smi lists no GPU');
+    const instant = smiFieldSupport(this.opts.binary, 'power.draw.instant');
+    const anyInstant = [...instant.values()].some(Boolean);
+    const fields = anyInstant ? 'timestamp,index,power.draw.instant,power.draw' : 'timestamp,index,power.draw';
+    this.args = [`--query-gpu=${fields}`, '--format=csv,noheader,nounits', '-lms', String(this.opts.intervalMs)];
+    if (wanted) this.args.push('-i', gpus.map((g) => g.index).join(','));
+    this.spawnChild();
+    return gpus.map((g) => {
+      const field = instant.get(g.index) ? 'power.draw.instant' : 'power.draw';
+      return {
+        device: `gpu:${g.index}`,
+        method: 'sampled' as const,
+        source: `nvidia-smi ${field} every ${this.opts.intervalMs} ms (${g.name}, ${g.uuid}), integrated over time (trapezoid rule)`,
+        scope: 'the whole GPU (all processes on it)',
+        resolution: `0.01 W per reading, one reading per ${this.opts.intervalMs} ms (the driver refreshes power about every 100 ms)`,
+        uncertainty: {
+          relative: 0,
+          absoluteW: 5,
+          basis:
+            field === 'power.draw'
+              ? 'NVIDIA states power readings are accurate to +/-5 W; power.draw is a 1 s average on Ampere and newer, so bursts are smoothed; plus the sample-spacing bound and any gaps (computed from the trace)'
+              : 'NVIDIA states power readings are accurate to +/-5 W; on A100/H100 the instant reading covers ~25 ms of every 100 ms (Yang et al., SC24), so bursty work can be off; plus the sample-spacing bound and any gaps (computed from the trace)',
+        },
+      };
+    });
+  }
+
+  private spawnChild(): void {
+    const child = spawn(this.opts.binary, this.args, { stdio: ['ignore', 'pipe', 'pipe'] });
     this.child = child;
     createInterface({ input: child.stdout! }).on('line', (line) => this.onLine(line));
+    child.stderr!.resume();
     child.on('exit', (code, signal) => {
-      if (!this.stopping) this.issues.push(`nvidia-smi exited during the run (code ${code}, signal ${signal}); GPU power after t=${this.clock.now().toFixed(1)} s is missing`);
+      if (this.child === child) this.child = undefined;
+      if (this.stopping) return;
+      const t = this.clock.now().toFixed(1);
+      for (const g of this.devicesSeen) this.gapPending.add(g);
+      if (this.restarts < MAX_RESTARTS) {
+        this.restarts++;
+        this.issues.push(`nvidia-smi exited during the run at t=${t} s (code ${code}, signal ${signal}); restarted (${this.restarts}/${MAX_RESTARTS}); the gap is bridged and counted into the uncertainty`);
+        this.restartTimer = setTimeout(() => this.spawnChild(), Math.max(100, this.opts.intervalMs));
+      } else {
+        this.issues.push(`nvidia-smi exited during the run at t=${t} s (code ${code}, signal ${signal}) after ${MAX_RESTARTS} restarts; GPU power after t=${t} s is missing (counted into the uncertainty)`);
+      }
     });
     child.on('error', (e) => this.issues.push(`nvidia-smi: ${e.message}`));
-    return gpus.map((g) => ({
-      device: `gpu:${g.index}`,
-      method: 'sampled' as const,
-      source: `nvidia-smi power.draw every ${this.opts.intervalMs} ms (${g.name}, ${g.uuid}), integrated over time`,
-      scope: 'the whole GPU (all processes on it)',
-      uncertainty: {
-        relative: 0,
-        absoluteW: 5,
-        basis: "NVIDIA documents power readings as accurate to +/-5 W; sampling can miss bursts shorter than the interval",
-      },
-    }));
   }
 
   private onLine(line: string): void {
-    const [ts, index, power] = line.split(',').map((x) => x.trim());
-    const idx = Number(index);
-    if (!Number.isInteger(idx)) return;
-    const powerW = parseSmiNumber(power);
+    const parts = line.split(',').map((x) => x.trim());
+    const [ts, index] = parts;
+    if (index === undefined || !/^\d+$/.test(index)) return;
+    const device = `gpu:${index}`;
+    // power.draw.instant first where queried, then power.draw.
+    const values = parts.slice(2);
+    const powerW = values.map(parseSmiNumber).find((v) => v !== undefined);
     if (powerW === undefined) {
-      if (this.issues.length < 20) this.issues.push(`nvidia-smi reported power.draw "${power}" for GPU ${idx}`);
+      if (!this.naReported.has(device)) {
+        this.naReported.add(device);
+        this.issues.push(`nvidia-smi reported no power for GPU ${index} ("${values.join(', ')}"); such readings are skipped and the gaps counted into the uncertainty`);
+      }
+      if (this.devicesSeen.has(device)) this.gapPending.add(device);
       return;
     }
+    this.devicesSeen.add(device);
     const wall = parseSmiTimestamp(ts ?? '');
     const now = this.clock.now();
     const t = wall === undefined ? now : Math.min(now, this.clock.fromWallMs(wall));
-    this.buffer.push({ device: `gpu:${idx}`, t, powerW });
+    const afterGap = this.gapPending.delete(device);
+    this.buffer.push({ device, t, powerW, ...(afterGap ? { afterGap } : {}) });
   }
 
   poll(): RawReading[] {
@@ -110,8 +181,16 @@ export class NvidiaSmiSource implements EnergySource {
     return this.issues;
   }
 
+  /** CPU seconds used by the nvidia-smi child (read just before it is stopped). */
+  overheadCpuS(): number {
+    return this.helperCpuS;
+  }
+
   stop(): void {
     this.stopping = true;
+    clearTimeout(this.restartTimer);
+    const pid = this.child?.pid;
+    if (pid !== undefined) this.helperCpuS += readStat(`/proc/${pid}/stat`)?.selfS ?? 0;
     this.child?.kill('SIGTERM');
   }
 }

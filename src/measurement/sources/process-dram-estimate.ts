@@ -1,7 +1,7 @@
 import type { DomainInfo, EnergySource, RawReading } from '../types.js';
-import { readRssBytes } from '../proc.js';
+import { treeRssBytes } from '../proc-tree.js';
 
-/** DRAM power estimated from the resident memory of a process times a power per GB. Method "estimated". */
+/** DRAM power estimated from the resident memory of a process tree times a power per GB. Method "estimated". */
 export class ProcessDramEstimate implements EnergySource {
   readonly name = 'process-dram-estimate';
   private readonly issues: string[] = [];
@@ -9,13 +9,14 @@ export class ProcessDramEstimate implements EnergySource {
   constructor(private readonly opts: { pid?: number; wattsPerGB: number; wattsPerGBSource: string }) {}
 
   async start(): Promise<DomainInfo[]> {
-    if (readRssBytes(this.opts.pid ?? 'self') === undefined) throw new Error('cannot read /proc statm');
+    if (treeRssBytes(this.opts.pid ?? process.pid) === undefined) throw new Error(`cannot read /proc/${this.opts.pid ?? process.pid}/statm`);
     return [
       {
         device: 'dram',
         method: 'estimated',
-        source: `resident memory (/proc statm) x ${this.opts.wattsPerGB} W/GB (${this.opts.wattsPerGBSource})`,
-        scope: this.opts.pid === undefined ? 'memory resident in this kdbench process' : `memory resident in process ${this.opts.pid}`,
+        source: `resident memory of the process tree (/proc statm) x ${this.opts.wattsPerGB} W/GB (${this.opts.wattsPerGBSource})`,
+        scope: this.opts.pid === undefined ? 'memory resident in this kdbench process and its children' : `memory resident in process ${this.opts.pid} and its descendants`,
+        resolution: 'one 4 KiB page per process, sampled each interval',
         uncertainty: {
           relative: 0.5,
           absoluteW: 0,
@@ -26,9 +27,9 @@ export class ProcessDramEstimate implements EnergySource {
   }
 
   poll(): RawReading[] {
-    const rss = readRssBytes(this.opts.pid ?? 'self');
+    const rss = treeRssBytes(this.opts.pid ?? process.pid);
     if (rss === undefined) {
-      if (this.issues.length < 5) this.issues.push('process-dram-estimate: /proc statm unreadable');
+      if (this.issues.length < 1) this.issues.push(`process-dram-estimate: /proc/${this.opts.pid ?? process.pid}/statm unreadable (the process ended)`);
       return [];
     }
     return [{ device: 'dram', powerW: (rss / 1e9) * this.opts.wattsPerGB }];
