@@ -19,15 +19,15 @@ const KM_PER_MILE = 1.609344;
 export const EQUIVALENCE_FACTORS = [
   {
     key: 'carKm',
-    label: 'driving an average gasoline passenger car',
+    label: 'driven by an average gasoline passenger car',
     unit: 'km',
     gPerUnit: 393 / KM_PER_MILE,
     source: `${EPA}: 3.93 x 10^-4 metric tons CO2e per mile driven by the average gasoline-powered passenger vehicle; per km = per mile / 1.609344 (our conversion)`,
   },
   {
     key: 'smartphoneCharges',
-    label: 'charging a smartphone',
-    unit: 'charges',
+    label: 'smartphone charges',
+    unit: '',
     gPerUnit: 12.4,
     source: `${EPA}: 1.24 x 10^-5 metric tons CO2 per smartphone charged (US electricity)`,
   },

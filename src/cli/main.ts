@@ -12,6 +12,7 @@ interface Command {
 
 const COMMANDS: Record<string, Command> = {
   run: { summary: 'run a distillation suite and measure its energy', load: () => import('./commands/run.js') },
+  carbon: { summary: 'convert an energy figure to CO2e (intensity, PUE, embodied, equivalents)', load: () => import('./commands/carbon.js') },
 };
 
 function help(): string {
