@@ -57,6 +57,15 @@ export class Meter {
     return t;
   }
 
+  /**
+   * Names the process that sources started with `attach` follow (a command spawned after the
+   * meter started). `ownChildrenS0`: this process's reaped-children CPU seconds read just before
+   * the spawn, so the child's time is still found after it has been reaped.
+   */
+  attach(pid: number, ownChildrenS0: number): void {
+    this.worker.postMessage({ type: 'attach', pid, ownChildrenS0 } satisfies ToWorker);
+  }
+
   /** Stops sampling and returns the whole trace. Safe to call more than once. */
   stop(): Promise<Trace> {
     if (!this.traceP) {

@@ -19,7 +19,7 @@ export interface WorkerInit {
   sources: SourceSpec[];
 }
 
-export type ToWorker = { type: 'phase'; name: string; t: number } | { type: 'stop' };
+export type ToWorker = { type: 'phase'; name: string; t: number } | { type: 'attach'; pid: number; ownChildrenS0: number } | { type: 'stop' };
 export type FromWorker =
   | { type: 'ready'; domains: DomainInfo[]; failed: string[] }
   | { type: 'trace'; trace: Trace }
@@ -77,6 +77,11 @@ async function main(): Promise<void> {
   poll(sources);
   const timer = setInterval(() => poll(sources), init.intervalMs);
   port.on('message', (msg: ToWorker) => {
+    if (msg.type === 'attach') {
+      for (const s of sources) s.attach?.(msg.pid, msg.ownChildrenS0);
+      poll(sources);
+      return;
+    }
     if (msg.type === 'phase') {
       poll(sources); // read counters exactly at the boundary
       phase = msg.name;

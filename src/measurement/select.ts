@@ -17,6 +17,8 @@ export interface SelectOptions {
   intervalMs: number;
   /** Process whose tree the CPU/DRAM estimates follow (default: this process). */
   pid?: number;
+  /** The estimates follow a command spawned after the meter starts, named by Meter.attach(pid). */
+  attach?: boolean;
   /** Environment to read KDBENCH_NVML_LIB, KDBENCH_NVIDIA_SMI, KDBENCH_POWERCAP_ROOT, PATH from. */
   env?: NodeJS.ProcessEnv;
   /** Probe results already at hand (doctor), to avoid probing twice. */
@@ -88,17 +90,18 @@ export function selectSources(opts: SelectOptions): Selection {
     sources.push({ kind: 'rapl', root: rapl.root, zones: counted });
     notes.push(`CPU: RAPL counters ${cpuZones.map((z) => z.zone).join(', ')} (method counter; the whole socket, all processes)`);
   }
-  const target = opts.pid === undefined ? 'this kdbench process' : `process ${opts.pid}`;
+  const target = opts.attach ? 'the measured command' : opts.pid === undefined ? 'this kdbench process' : `process ${opts.pid}`;
+  const who = { pid: opts.pid, ...(opts.attach ? { attach: true } : {}) };
   if (cpuZones.length === 0) {
     const model = cpuModel();
     const cpu = cpuPowerPerCore(model);
-    sources.push({ kind: 'process-cpu-estimate', pid: opts.pid, wattsPerCore: cpu.wattsPerCore, wattsPerCoreSource: cpu.source, cpuModel: model });
+    sources.push({ kind: 'process-cpu-estimate', ...who, wattsPerCore: cpu.wattsPerCore, wattsPerCoreSource: cpu.source, cpuModel: model });
     notes.push(`CPU: no RAPL counter readable; ESTIMATED from the CPU time of ${target} and its descendants x ${cpu.wattsPerCore.toFixed(2)} W per busy core`);
   }
   if (dramZones.length > 0 && cpuZones.length > 0) {
     notes.push(`DRAM: RAPL counters ${dramZones.map((z) => z.zone).join(', ')} (method counter)`);
   } else {
-    sources.push({ kind: 'process-dram-estimate', pid: opts.pid, wattsPerGB: DRAM_WATTS_PER_GB, wattsPerGBSource: DRAM_WATTS_PER_GB_SOURCE });
+    sources.push({ kind: 'process-dram-estimate', ...who, wattsPerGB: DRAM_WATTS_PER_GB, wattsPerGBSource: DRAM_WATTS_PER_GB_SOURCE });
     notes.push(`DRAM: no RAPL DRAM counter readable; ESTIMATED from the resident memory of ${target} and its descendants x ${DRAM_WATTS_PER_GB} W/GB`);
   }
   return { sources, notes };

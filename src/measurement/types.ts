@@ -48,14 +48,23 @@ export interface EnergySource {
   /** Problems seen while running (a dead child, a failed read); they go into run.json and the report. */
   problems(): string[];
   stop(): void;
+  /**
+   * Names the process to follow, for sources started with `attach`. `ownChildrenS0` is this
+   * process's reaped-children CPU time read just before the spawn (for when the child is reaped).
+   */
+  attach?(pid: number, ownChildrenS0: number): void;
   /** CPU seconds used by helper processes the source runs (nvidia-smi), known after stop(). */
   overheadCpuS?(): number;
 }
 
 /** A serialisable description of a source, so the worker can build it. */
 export type SourceSpec =
-  | { kind: 'process-cpu-estimate'; pid?: number; wattsPerCore: number; wattsPerCoreSource: string; cpuModel: string }
-  | { kind: 'process-dram-estimate'; pid?: number; wattsPerGB: number; wattsPerGBSource: string }
+  /**
+   * `attach`: the process is not known at start; Meter.attach(pid) names it later (a command
+   * spawned after the meter started), and its CPU time counts from its birth.
+   */
+  | { kind: 'process-cpu-estimate'; pid?: number; attach?: boolean; wattsPerCore: number; wattsPerCoreSource: string; cpuModel: string }
+  | { kind: 'process-dram-estimate'; pid?: number; attach?: boolean; wattsPerGB: number; wattsPerGBSource: string }
   /** `gpus`: indices to sample (default all); used for GPUs whose NVML energy counter is missing. */
   | { kind: 'nvidia-smi'; binary: string; intervalMs: number; gpus?: number[] }
   /** NVML energy counters of the GPUs at `gpus` (indices), through FFI. */
