@@ -75,6 +75,7 @@ test('a country only Ember has, and Ember aggregates', () => {
   assert.equal(eu.average.gCO2ePerKWh, 213.02);
   assert.equal(eu.average.fallback, false);
   assert.equal(eu.marginal, undefined);
+  assert.equal(resolveRegion('latin_america_and_caribbean').average.region, 'LATIN AMERICA AND CARIBBEAN');
 });
 
 test('precedence: explicit > series > region > world fallback; the losers are recorded', () => {

@@ -40,6 +40,23 @@ test('a run crossing an hour boundary is weighted by the energy in each hour', (
   assert.ok(Math.abs((p.facilityEnergyKWh ?? 0) - 0.3) < 1e-12);
 });
 
+test('phase figures add up to the run figure (each piece of energy gets its own hour once)', () => {
+  const trace = piecewiseTrace(at(12, 10), { gpu: [[1500, 200], [2000, 400], [700, 100]] });
+  const c = prepareCarbon({ seriesFile: file, runStartMs: at(12, 10) });
+  const cuts = [0, 900, 2500, 4200];
+  const energy = (a: number, b: number) => {
+    const e = (t: number) => (t <= 1500 ? 200 * t : t <= 3500 ? 300000 + 400 * (t - 1500) : 1100000 + 100 * (t - 3500));
+    return e(b) - e(a);
+  };
+  let sum = 0;
+  for (let i = 0; i + 1 < cuts.length; i++) sum += c.grams(energy(cuts[i], cuts[i + 1]), { name: `p${i}`, t0: cuts[i], t1: cuts[i + 1] }, trace);
+  const total = c.grams(energy(0, 4200), { name: 'total', t0: 0, t1: 4200 }, trace);
+  // by hand: 12:10-13:00 = 3000 s: 1500 s x 200 W + 1500 s x 400 W = 900 kJ = 0.25 kWh x 100 = 25 g;
+  // 13:00-13:20 = 1200 s: 500 s x 400 W + 700 s x 100 W = 270 kJ = 0.075 kWh x 300 = 22.5 g
+  assert.ok(Math.abs(total - 47.5) < 1e-9, String(total));
+  assert.ok(Math.abs(sum - total) < 1e-9);
+});
+
 test('a run outlasting the series: the nearest value is used and the record says which part, how much energy, which line', () => {
   // 14:30-15:30 at a constant 100 W; the series ends at 15:00
   const trace = piecewiseTrace(at(14, 30), { gpu: [[3600, 100]] });

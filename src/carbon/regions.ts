@@ -65,7 +65,8 @@ export function resolveRegion(input: string, opts: { dataset?: DatasetChoice; ye
   const c = countryOf(code);
   const isCountryCode = country(code) !== undefined;
   const emKey = em.has(code) ? code : isCountryCode && em.has(c!.alpha2) ? c!.alpha2 : undefined;
-  const emberKey = isCountryCode && EMBER_DATA[c!.alpha3] !== undefined ? c!.alpha3 : EMBER_DATA[code] !== undefined ? code : undefined;
+  const aggregate = [code, code.replace(/-/g, ' ')].find((k) => EMBER_DATA[k] !== undefined); // WORLD, EU, "LATIN AMERICA AND CARIBBEAN"
+  const emberKey = isCountryCode && EMBER_DATA[c!.alpha3] !== undefined ? c!.alpha3 : aggregate;
   const emberCountryKey = c && EMBER_DATA[c.alpha3] !== undefined ? c.alpha3 : undefined;
 
   const emIntensity = (key: string): Intensity => ({
