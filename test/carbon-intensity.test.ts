@@ -1,5 +1,8 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { electricityMaps } from '@tgwf/co2/data';
 import { prepareCarbon, carbonOptionsFromFlags } from '../src/carbon/index.js';
 import { resolveRegion } from '../src/carbon/regions.js';
@@ -79,11 +82,21 @@ test('a country only Ember has, and Ember aggregates', () => {
 });
 
 test('precedence: explicit > series > region > world fallback; the losers are recorded', () => {
-  const explicit = prepareCarbon({ intensity: 100, region: 'FR', seriesFile: '/nonexistent.csv' }).record(KWH, hour, trace);
+  const dir = mkdtempSync(join(tmpdir(), 'kdbench-carbon-precedence-'));
+  const seriesFile = join(dir, 's.csv');
+  writeFileSync(seriesFile, '2025-01-01T00:00:00Z,1\n2025-01-01T01:00:00Z,2\n');
+  const explicit = prepareCarbon({ intensity: 100, region: 'FR', seriesFile }).record(KWH, hour, trace);
+  const fromSeries = prepareCarbon({ region: 'FR', seriesFile, runStartMs: null }).record(KWH, hour, trace);
+  assert.equal(fromSeries.intensityKind, 'series');
+  assert.equal(fromSeries.gCO2e, 1); // 1 kWh, all in the 00:00 hour at 1 gCO2e/kWh
+  assert.ok(fromSeries.notes?.some((n) => /--region FR: .* not used: --carbon-series takes precedence/.test(n)));
+  // a bad series file is an error even when --carbon-intensity wins
+  assert.throws(() => prepareCarbon({ intensity: 100, seriesFile: join(dir, 'missing.csv') }), /cannot read/);
+  rmSync(dir, { recursive: true, force: true });
   assert.equal(explicit.intensityKind, 'explicit');
   assert.equal(explicit.gCO2e, 100);
   assert.equal(explicit.region, '');
-  assert.ok(explicit.notes?.some((n) => /--carbon-series \/nonexistent.csv not used/.test(n)));
+  assert.ok(explicit.notes?.some((n) => n === `--carbon-series ${seriesFile} not used: --carbon-intensity takes precedence`));
   assert.ok(explicit.notes?.some((n) => /--region FR: its annual average \(31 gCO2e\/kWh/.test(n)));
   assert.deepEqual(explicit.alternatives?.map((a) => a.region), ['FR', 'FRA']);
   assert.equal(explicit.marginal?.gCO2e, 158);

@@ -128,7 +128,9 @@ export function prepareCarbon(opts: CarbonOptions): PreparedCarbon {
   }
   const { pue, source: pueSource } = resolvePue(opts.pue, opts.puePreset);
   const region = opts.region === undefined ? undefined : resolveRegion(opts.region, { dataset: opts.dataset, year: opts.year });
-  const series = opts.seriesFile === undefined || opts.intensity !== undefined ? undefined : readSeries(opts.seriesFile);
+  // read even when --carbon-intensity wins, so a bad file is reported rather than ignored
+  const seriesRead = opts.seriesFile === undefined ? undefined : readSeries(opts.seriesFile);
+  const series = opts.intensity !== undefined ? undefined : seriesRead;
   const notes: string[] = [];
   if (series && opts.runStartMs !== null) {
     const start = opts.runStartMs ?? Date.now();
@@ -215,7 +217,7 @@ export function prepareCarbon(opts: CarbonOptions): PreparedCarbon {
       embodied,
       totalGCO2e: total,
       equivalents: equivalents(total),
-      notes: [...notes, ...(region?.marginal ? [] : intensity.kind === 'region' ? [] : ['no marginal intensity: it needs --region'])],
+      notes: [...notes, ...(region ? [] : ['no marginal intensity: it needs --region'])],
       problems: app?.problems ?? [],
     };
   };
