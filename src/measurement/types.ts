@@ -53,6 +53,11 @@ export interface EnergySource {
    * process's reaped-children CPU time read just before the spawn (for when the child is reaped).
    */
   attach?(pid: number, ownChildrenS0: number): void;
+  /**
+   * For streaming sources: how long after a moment its readings for that moment may still be
+   * arriving. The sampler waits this long after `stop` before the last poll.
+   */
+  readonly lagMs?: number;
   /** CPU seconds used by helper processes the source runs (nvidia-smi), known after stop(). */
   overheadCpuS?(): number;
 }

@@ -90,11 +90,16 @@ export class NvidiaSmiSource implements EnergySource {
   private readonly naReported = new Set<string>();
   private readonly devicesSeen = new Set<string>();
   private helperCpuS = 0;
+  private firstLine?: () => void;
+  readonly lagMs: number;
 
   constructor(
     private readonly opts: { binary: string; intervalMs: number; gpus?: number[] },
     private readonly clock: Clock,
-  ) {}
+  ) {
+    // A probe's line arrives at most one interval (plus pipe latency) after its moment.
+    this.lagMs = opts.intervalMs + 50;
+  }
 
   async start(): Promise<DomainInfo[]> {
     const wanted = this.opts.gpus ? new Set(this.opts.gpus) : undefined;
@@ -105,7 +110,22 @@ export class NvidiaSmiSource implements EnergySource {
     const fields = anyInstant ? 'timestamp,index,power.draw.instant,power.draw' : 'timestamp,index,power.draw';
     this.args = [`--query-gpu=${fields}`, '--format=csv,noheader,nounits', '-lms', String(this.opts.intervalMs)];
     if (wanted) this.args.push('-i', gpus.map((g) => g.index).join(','));
+    // Ready when the first probe arrives (nvidia-smi takes a moment to start), so that the
+    // meter's first window is covered; a child that prints nothing within 10 s is a failure.
+    const first = new Promise<void>((resolve, reject) => {
+      const timer = setTimeout(() => reject(new Error('nvidia-smi printed no reading within 10 s')), 10_000);
+      this.firstLine = () => {
+        clearTimeout(timer);
+        resolve();
+      };
+    });
     this.spawnChild();
+    try {
+      await first;
+    } catch (e) {
+      this.stop();
+      throw e;
+    }
     return gpus.map((g) => {
       const field = instant.get(g.index) ? 'power.draw.instant' : 'power.draw';
       return {
@@ -164,6 +184,8 @@ export class NvidiaSmiSource implements EnergySource {
       return;
     }
     this.devicesSeen.add(device);
+    this.firstLine?.();
+    this.firstLine = undefined;
     const wall = parseSmiTimestamp(ts ?? '');
     const now = this.clock.now();
     const t = wall === undefined ? now : Math.min(now, this.clock.fromWallMs(wall));
