@@ -1,0 +1,119 @@
+/**
+ * TensorFlow.js backend selection: tfjs-node-gpu, tfjs-node, wasm, cpu — the first that loads,
+ * or the one forced with --backend. Registers the O(N) UnsortedSegmentSum kernel that the
+ * embedding gradient needs (missing on wasm, O(vocabulary) per row on cpu; see platform notes).
+ */
+import * as tf from '@tensorflow/tfjs';
+import '@tensorflow/tfjs-backend-wasm';
+import { createRequire } from 'node:module';
+import { UserError } from '../errors.js';
+
+export const BACKENDS = ['tensorflow-gpu', 'tensorflow', 'wasm', 'cpu'] as const;
+export type BackendName = (typeof BACKENDS)[number];
+
+export interface BackendChoice {
+  name: string;
+  /** Backends tried before this one and why they were not used. */
+  skipped: string[];
+}
+
+const require = createRequire(import.meta.url);
+
+interface SegmentSumBackend {
+  readSync(dataId: unknown): ArrayLike<number>;
+  makeOutput?(shape: number[], dtype: string): tf.TensorInfo;
+  typedArrayFromHeap?(t: tf.TensorInfo): Float32Array;
+  makeTensorInfo?(shape: number[], dtype: string, values: Float32Array): tf.TensorInfo;
+}
+
+/** out[ids[i]] += x[i] over rows: the gradient of an embedding lookup, in one pass over the ids. */
+export function scatterAdd(x: ArrayLike<number>, ids: ArrayLike<number>, rowSize: number, numSegments: number, out: Float32Array): void {
+  out.fill(0);
+  for (let i = 0; i < ids.length; i++) {
+    const id = ids[i];
+    if (id < 0 || id >= numSegments) continue;
+    const src = i * rowSize;
+    const dst = id * rowSize;
+    for (let j = 0; j < rowSize; j++) out[dst + j] += x[src + j];
+  }
+}
+
+function registerSegmentSum(backendName: 'wasm' | 'cpu'): void {
+  tf.registerKernel({
+    kernelName: 'UnsortedSegmentSum',
+    backendName,
+    kernelFunc: ({ inputs, backend, attrs }) => {
+      const { x, segmentIds } = inputs as { x: tf.TensorInfo; segmentIds: tf.TensorInfo };
+      const numSegments = (attrs as { numSegments: number }).numSegments;
+      const b = backend as unknown as SegmentSumBackend;
+      const inner = x.shape.slice(segmentIds.shape.length);
+      const rowSize = inner.reduce((a, v) => a * v, 1);
+      const outShape = [numSegments, ...inner];
+      const xv = b.readSync(x.dataId);
+      const ids = b.readSync(segmentIds.dataId);
+      if (backendName === 'wasm') {
+        const out = b.makeOutput!(outShape, x.dtype);
+        scatterAdd(xv, ids, rowSize, numSegments, b.typedArrayFromHeap!(out));
+        return out;
+      }
+      const values = new Float32Array(numSegments * rowSize);
+      scatterAdd(xv, ids, rowSize, numSegments, values);
+      return b.makeTensorInfo!(outShape, x.dtype, values);
+    },
+  });
+}
+
+let kernelsRegistered = false;
+function ensureKernels(): void {
+  if (kernelsRegistered) return;
+  kernelsRegistered = true;
+  if (tf.getKernel('UnsortedSegmentSum', 'cpu')) tf.unregisterKernel('UnsortedSegmentSum', 'cpu');
+  registerSegmentSum('cpu');
+  if (tf.getKernel('UnsortedSegmentSum', 'wasm')) tf.unregisterKernel('UnsortedSegmentSum', 'wasm');
+  registerSegmentSum('wasm');
+}
+
+function tryNode(pkg: string): string | undefined {
+  try {
+    require(pkg);
+    return undefined;
+  } catch (e) {
+    return (e as Error).message.split('\n')[0];
+  }
+}
+
+/** Selects and initialises the backend. */
+export async function selectBackend(forced?: string): Promise<BackendChoice> {
+  if (forced !== undefined && !(BACKENDS as readonly string[]).includes(forced)) {
+    throw new UserError(`--backend ${forced}: unknown backend; allowed: ${BACKENDS.join(', ')}`);
+  }
+  ensureKernels();
+  const skipped: string[] = [];
+  const order: BackendName[] = forced ? [forced as BackendName] : [...BACKENDS];
+  for (const name of order) {
+    if (name === 'tensorflow-gpu' || name === 'tensorflow') {
+      const err = tryNode(name === 'tensorflow-gpu' ? '@tensorflow/tfjs-node-gpu' : '@tensorflow/tfjs-node');
+      if (err) {
+        skipped.push(`${name}: ${err}`);
+        continue;
+      }
+      // tfjs-node registers its backend as "tensorflow" for both packages.
+      if (await tf.setBackend('tensorflow')) return { name, skipped };
+      skipped.push(`${name}: setBackend failed`);
+      continue;
+    }
+    try {
+      if (await tf.setBackend(name)) {
+        await tf.ready();
+        return { name, skipped };
+      }
+      skipped.push(`${name}: setBackend returned false`);
+    } catch (e) {
+      skipped.push(`${name}: ${(e as Error).message}`);
+    }
+  }
+  if (forced) throw new UserError(`--backend ${forced}: cannot be loaded here (${skipped.join('; ')})`);
+  throw new Error(`no TensorFlow.js backend could be loaded: ${skipped.join('; ')}`);
+}
+
+export { tf };

@@ -1,0 +1,15 @@
+/** A labelled text example. */
+export interface Example {
+  id: string;
+  text: string;
+  label: number;
+}
+
+export interface Dataset {
+  name: string;
+  description: string;
+  /** Class names; a label is an index into this list. */
+  classes: string[];
+  examples: Example[];
+  source: { package: string; version: string | null; licence: string };
+}

@@ -1,0 +1,118 @@
+import { tf } from './backend.js';
+import { crossEntropy, hintonLoss, type DistillationLossConfig } from './loss.js';
+import { rng, shuffled } from './random.js';
+import type { TextClassifier } from './models/types.js';
+
+/** Encoded examples: ids row-major [n, seqLen], labels [n]. */
+export interface EncodedSet {
+  ids: Int32Array;
+  labels: Int32Array;
+  n: number;
+  seqLen: number;
+}
+
+export interface TrainConfig {
+  epochs: number;
+  batchSize: number;
+  learningRate: number;
+}
+
+export interface TrainOptions {
+  seed: number;
+  /** Teacher logits for every training example [n, classes]: distillation when given. */
+  teacherLogits?: Float32Array;
+  loss?: DistillationLossConfig;
+  /** Called after each step (for progress); may throw to abort (Ctrl-C). */
+  onStep?: (step: number, totalSteps: number, loss: number | undefined) => void;
+}
+
+export interface TrainResult {
+  epochs: number;
+  steps: number;
+  finalLoss: number;
+  /** Mean loss per epoch. */
+  lossByEpoch: number[];
+}
+
+export function batchOf(set: EncodedSet, idx: readonly number[]): { ids: Int32Array; labels: Int32Array } {
+  const ids = new Int32Array(idx.length * set.seqLen);
+  const labels = new Int32Array(idx.length);
+  idx.forEach((row, i) => {
+    ids.set(set.ids.subarray(row * set.seqLen, (row + 1) * set.seqLen), i * set.seqLen);
+    labels[i] = set.labels[row];
+  });
+  return { ids, labels };
+}
+
+const yieldToLoop = () => new Promise<void>((r) => setImmediate(r));
+
+/** Trains with Adam: plain cross-entropy, or the Hinton loss against precomputed teacher logits. */
+export async function train(model: TextClassifier, set: EncodedSet, cfg: TrainConfig, opts: TrainOptions): Promise<TrainResult> {
+  const optimizer = tf.train.adam(cfg.learningRate);
+  const rand = rng(opts.seed);
+  const stepsPerEpoch = Math.ceil(set.n / cfg.batchSize);
+  const totalSteps = stepsPerEpoch * cfg.epochs;
+  const classes = opts.teacherLogits ? opts.teacherLogits.length / set.n : 0;
+  const lossByEpoch: number[] = [];
+  let step = 0;
+  let finalLoss = NaN;
+  try {
+    for (let epoch = 0; epoch < cfg.epochs; epoch++) {
+      const order = shuffled(
+        Array.from({ length: set.n }, (_, i) => i),
+        rand,
+      );
+      let sum = 0;
+      for (let s = 0; s < stepsPerEpoch; s++) {
+        const idx = order.slice(s * cfg.batchSize, (s + 1) * cfg.batchSize);
+        const b = batchOf(set, idx);
+        const lossT = tf.tidy(() => {
+          const ids = tf.tensor2d(b.ids, [idx.length, set.seqLen], 'int32');
+          const labels = tf.tensor1d(b.labels, 'int32');
+          let teacher: tf.Tensor2D | undefined;
+          if (opts.teacherLogits && opts.loss) {
+            const t = new Float32Array(idx.length * classes);
+            idx.forEach((row, i) => t.set(opts.teacherLogits!.subarray(row * classes, (row + 1) * classes), i * classes));
+            teacher = tf.tensor2d(t, [idx.length, classes]);
+          }
+          return optimizer.minimize(
+            () => (teacher && opts.loss ? hintonLoss(model.logits(ids), teacher, labels, opts.loss) : crossEntropy(model.logits(ids), labels)),
+            true,
+            model.variables,
+          )!;
+        });
+        const loss = (await lossT.data())[0];
+        lossT.dispose();
+        sum += loss;
+        finalLoss = loss;
+        step++;
+        opts.onStep?.(step, totalSteps, loss);
+        await yieldToLoop();
+      }
+      lossByEpoch.push(sum / stepsPerEpoch);
+    }
+  } finally {
+    optimizer.dispose();
+  }
+  return { epochs: cfg.epochs, steps: step, finalLoss, lossByEpoch };
+}
+
+/** Logits of every example [n, classes], computed in batches. */
+export async function predictLogits(model: TextClassifier, set: Pick<EncodedSet, 'ids' | 'n' | 'seqLen'>, batchSize: number): Promise<Float32Array> {
+  const parts: Float32Array[] = [];
+  for (let start = 0; start < set.n; start += batchSize) {
+    const end = Math.min(set.n, start + batchSize);
+    const out = tf.tidy(() => model.logits(tf.tensor2d(set.ids.subarray(start * set.seqLen, end * set.seqLen), [end - start, set.seqLen], 'int32')));
+    parts.push((await out.data()) as Float32Array);
+    out.dispose();
+    await yieldToLoop();
+  }
+  const total = parts.reduce((a, p) => a + p.length, 0);
+  const all = new Float32Array(total);
+  let o = 0;
+  for (const p of parts) {
+    all.set(p, o);
+    o += p.length;
+  }
+  return all;
+}

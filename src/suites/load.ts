@@ -1,0 +1,136 @@
+import { readFileSync, readdirSync, existsSync, statSync } from 'node:fs';
+import { createHash } from 'node:crypto';
+import { join, resolve, extname, basename } from 'node:path';
+import { parse as parseYaml } from 'yaml';
+import AjvModule, { type ErrorObject } from 'ajv';
+import { UserError } from '../errors.js';
+import { PACKAGE_ROOT } from '../run/environment.js';
+import type { LoadedSuite, Suite } from './types.js';
+
+export const SUITES_DIR = join(PACKAGE_ROOT, 'suites');
+export const SCHEMA_PATH = join(SUITES_DIR, 'suite.schema.json');
+export const DEFAULT_SUITE = 'default';
+const EXTENSIONS = ['.yaml', '.yml', '.json'];
+
+type AjvCtor = typeof AjvModule.default;
+const Ajv = ((AjvModule as unknown as { default?: AjvCtor }).default ?? AjvModule) as AjvCtor;
+let validator: ReturnType<InstanceType<AjvCtor>['compile']> | undefined;
+
+function validate(value: unknown): ErrorObject[] {
+  if (!validator) {
+    const ajv = new Ajv({ allErrors: true, discriminator: true, strict: false });
+    validator = ajv.compile(JSON.parse(readFileSync(SCHEMA_PATH, 'utf8')));
+  }
+  return validator(value) ? [] : (validator.errors ?? []);
+}
+
+/** "/teacher/heads" -> "teacher.heads"; "/students/0/kind" -> "students[0].kind". */
+export function fieldPath(instancePath: string, extra?: string): string {
+  const parts = instancePath.split('/').filter(Boolean);
+  if (extra) parts.push(extra);
+  return parts.reduce((acc, p) => (/^\d+$/.test(p) ? `${acc}[${p}]` : acc ? `${acc}.${p}` : p), '') || '(top level)';
+}
+
+function describe(e: ErrorObject): string {
+  const p = e.params as Record<string, unknown>;
+  switch (e.keyword) {
+    case 'additionalProperties':
+      return `field "${fieldPath(e.instancePath, String(p.additionalProperty))}" is not allowed`;
+    case 'required':
+      return `field "${fieldPath(e.instancePath, String(p.missingProperty))}" is required`;
+    case 'enum':
+      return `field "${fieldPath(e.instancePath)}" must be one of: ${(p.allowedValues as unknown[]).map((v) => JSON.stringify(v)).join(', ')}`;
+    case 'discriminator':
+      return p.error === 'mapping'
+        ? `field "${fieldPath(e.instancePath, 'kind')}" must be one of: "transformer", "embedding-bag"`
+        : `field "${fieldPath(e.instancePath, 'kind')}" is required ("transformer" or "embedding-bag")`;
+    default:
+      return `field "${fieldPath(e.instancePath)}" ${e.message ?? 'is invalid'}`;
+  }
+}
+
+/** Checks the schema cannot express: heads divide the width, unique model names. */
+function semanticErrors(s: Suite): string[] {
+  const errors: string[] = [];
+  const models = [
+    { path: 'teacher', m: s.teacher },
+    ...s.students.map((m, i) => ({ path: `students[${i}]`, m })),
+  ];
+  const seen = new Map<string, string>();
+  for (const { path, m } of models) {
+    if (m.kind === 'transformer' && m.dModel % m.heads !== 0) {
+      errors.push(`field "${path}.heads" must divide ${path}.dModel (${m.dModel} is not divisible by ${m.heads})`);
+    }
+    const prev = seen.get(m.name);
+    if (prev) errors.push(`field "${path}.name": "${m.name}" is already used by ${prev}; model names must be unique`);
+    seen.set(m.name, path);
+    if (m.name.endsWith('-control')) errors.push(`field "${path}.name": names ending in "-control" are reserved for the control students`);
+  }
+  if (s.distillation.softWeight + s.distillation.hardWeight <= 0) {
+    errors.push('field "distillation.softWeight": softWeight and hardWeight cannot both be 0');
+  }
+  return errors;
+}
+
+/** Parses and validates suite text; errors name the file and the field path. */
+export function parseSuite(text: string, file: string): Suite {
+  let value: unknown;
+  try {
+    value = extname(file) === '.json' ? JSON.parse(text) : parseYaml(text);
+  } catch (e) {
+    throw new UserError(`${file}: not valid ${extname(file) === '.json' ? 'JSON' : 'YAML'}: ${(e as Error).message.split('\n')[0]}`);
+  }
+  const errors = validate(value);
+  if (errors.length > 0) {
+    // With a known kind, oneOf branch errors for the other kinds are noise: ajv's discriminator keeps only the right branch.
+    const lines = [...new Set(errors.map(describe))];
+    throw new UserError(`${file}: invalid suite:\n  - ${lines.join('\n  - ')}`);
+  }
+  const suite = value as Suite;
+  const sem = semanticErrors(suite);
+  if (sem.length > 0) throw new UserError(`${file}: invalid suite:\n  - ${sem.join('\n  - ')}`);
+  return suite;
+}
+
+export function availableSuites(): string[] {
+  if (!existsSync(SUITES_DIR)) return [];
+  return readdirSync(SUITES_DIR)
+    .filter((f) => EXTENSIONS.includes(extname(f)) && !f.endsWith('.schema.json'))
+    .map((f) => basename(f, extname(f)))
+    .sort();
+}
+
+/** Finds a suite by file path or by name in suites/. */
+export function resolveSuitePath(nameOrPath: string): string {
+  const direct = resolve(nameOrPath);
+  if (existsSync(direct) && statSync(direct).isFile()) return direct;
+  if (/[/\\]/.test(nameOrPath) || EXTENSIONS.includes(extname(nameOrPath))) {
+    throw new UserError(`suite file not found: ${nameOrPath}`);
+  }
+  for (const ext of EXTENSIONS) {
+    const p = join(SUITES_DIR, nameOrPath + ext);
+    if (existsSync(p)) return p;
+  }
+  throw new UserError(`unknown suite "${nameOrPath}"; available: ${availableSuites().join(', ') || '(none)'}; or give a path to a .yaml/.json file`);
+}
+
+export function loadSuite(nameOrPath: string = DEFAULT_SUITE): LoadedSuite {
+  const file = resolveSuitePath(nameOrPath);
+  const bytes = readFileSync(file);
+  const suite = parseSuite(bytes.toString('utf8'), file);
+  return { suite, file, sha256: createHash('sha256').update(bytes).digest('hex') };
+}
+
+/** The suite as it runs: --quick overrides merged in. */
+export function effectiveSuite(s: Suite, quick: boolean): Suite {
+  if (!quick || !s.quick) return s;
+  const q = s.quick;
+  return {
+    ...s,
+    dataset: { ...s.dataset, ...q.dataset },
+    teacher: { ...s.teacher, train: { ...s.teacher.train, ...q.teacherTrain } },
+    students: s.students.map((m) => ({ ...m, train: { ...m.train, ...q.studentTrain } })),
+    inference: { ...s.inference, ...q.inference },
+    baseline: { ...s.baseline, ...q.baseline },
+  };
+}
