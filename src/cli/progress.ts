@@ -34,7 +34,7 @@ export class Progress implements ProgressSink {
     this.total = Math.max(1, total);
     this.t0 = Date.now();
     this.lastDecile = -1;
-    this.lastDraw = 0;
+    this.lastDraw = this.tty ? 0 : this.t0;
     if (!this.tty && !this.quiet) this.out.write(`[kdbench] ${label}: started (${total} steps)\n`);
   }
 
@@ -53,9 +53,12 @@ export class Progress implements ProgressSink {
       this.out.write(`\r\x1b[2K${this.label} [${bar}] ${(frac * 100).toFixed(0).padStart(3)}% ${done}/${this.total} ETA ${fmtSeconds(eta)} ${detail}`);
       this.drawn = true;
     } else {
+      // Plain lines: at each 10 % mark, but not more often than every 5 s.
       const decile = Math.floor(frac * 10);
-      if (decile > this.lastDecile && decile < 10) {
+      const now = Date.now();
+      if (decile > this.lastDecile && decile < 10 && now - this.lastDraw >= 5000) {
         this.lastDecile = decile;
+        this.lastDraw = now;
         if (decile > 0) this.out.write(`[kdbench] ${this.label}: ${decile * 10}% (${done}/${this.total}), about ${fmtSeconds(eta)} left ${detail}\n`);
       }
     }

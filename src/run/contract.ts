@@ -125,6 +125,8 @@ export interface RunJson {
   environment: Record<string, unknown>;
   meter: {
     intervalMs: number;
+    /** Why each device is measured the way it is. */
+    notes: string[];
     domains: DomainInfo[];
     failed: string[];
     problems: string[];

@@ -16,6 +16,8 @@ export interface RecorderOptions {
   environment: Record<string, unknown>;
   intervalMs: number;
   sources: SourceSpec[];
+  /** Why each device is measured the way it is (from selectSources). */
+  notes?: string[];
   carbon: PreparedCarbon;
 }
 
@@ -100,6 +102,7 @@ export class RunRecorder {
       environment: o.environment,
       meter: {
         intervalMs: o.intervalMs,
+        notes: o.notes ?? [],
         domains: this.meter.domains,
         failed: this.meter.failed,
         problems: [],
@@ -159,6 +162,7 @@ export class RunRecorder {
       ...(this.dataset ? { dataset: this.dataset } : {}),
       meter: {
         intervalMs: o.intervalMs,
+        notes: o.notes ?? [],
         domains: trace.domains,
         failed: this.meter.failed,
         problems: trace.problems,
