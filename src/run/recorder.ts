@@ -68,6 +68,12 @@ export class RunRecorder {
   /** Starts a phase now, ending the one in progress. */
   phase(name: string, model?: string): void {
     const t = this.meter.mark(name);
+    // Fault injection for tests of partial runs: KDBENCH_FAIL_IN_PHASE=NAME fails the run as NAME starts.
+    if (process.env.KDBENCH_FAIL_IN_PHASE === name) {
+      this.closePhase(t);
+      this.open = { name, model, t0: t };
+      throw new Error(`KDBENCH_FAIL_IN_PHASE: injected failure at the start of phase "${name}"`);
+    }
     this.closePhase(t);
     this.open = { name, model, t0: t };
   }
