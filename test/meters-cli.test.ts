@@ -77,7 +77,7 @@ test('measure: phases from markers, markers removed, exit code passed through, r
 test('measure: a clean exit is "completed" with exit code 0; GPUs without counters are sampled, and run.json says so', () => {
   const out = join(tmp, 'run2');
   const smi = writeFakeSmi(join(tmp, 'smi'), { FAKE_SMI_GPUS: '1', FAKE_SMI_CURVE: 'const:80' });
-  const r = spawnSync(process.execPath, [CLI, 'measure', '--quiet', '--out', out, '--', process.execPath, '-e', 'setTimeout(()=>{}, 700)'], {
+  const r = spawnSync(process.execPath, [CLI, 'measure', '--quiet', '--baseline-s', '0.4', '--out', out, '--', process.execPath, '-e', 'setTimeout(()=>{}, 700)'], {
     encoding: 'utf8',
     env: env({ KDBENCH_NVIDIA_SMI: smi }),
     timeout: 30_000,
@@ -89,6 +89,11 @@ test('measure: a clean exit is "completed" with exit code 0; GPUs without counte
   const gpu = run.totals!.domains.find((d) => d.device === 'gpu:0')!;
   assert.equal(gpu.method, 'sampled');
   assert.ok(Math.abs(gpu.energyJ - 80 * run.totals!.durationS) < 0.05 * 80 * run.totals!.durationS, `${gpu.energyJ} J`);
+  // Idle baseline: the fake GPU draws 80 W whatever happens, so its energy net of idle is ~0.
+  assert.ok(run.baseline && Math.abs(run.baseline.powerW['gpu:0'] - 80) < 2, JSON.stringify(run.baseline));
+  assert.equal(run.baseline.powerW['cpu'], 0, 'the command did not exist during the baseline');
+  assert.ok(gpu.idleJ !== undefined && Math.abs(gpu.energyJ - gpu.idleJ) < 0.05 * gpu.energyJ);
+  assert.ok(run.totals!.netEnergyJ !== undefined && run.totals!.netEnergyJ < run.totals!.energyJ);
   const notes = (run.environment as { meterNotes: string[] }).meterNotes;
   assert.ok(notes.some((n) => /NVML unavailable/.test(n)) && notes.some((n) => /GPU 0 .*nvidia-smi power.draw.instant sampled/.test(n)), notes.join('\n'));
 });

@@ -52,6 +52,22 @@ export function processTree(root: number): number[] {
   return out;
 }
 
+/** How long a listed tree is reused: new members are picked up within this time. */
+export const TREE_REFRESH_MS = 500;
+const cache = new Map<number, { atMs: number; pids: number[] }>();
+
+/**
+ * processTree, reused for TREE_REFRESH_MS (the CPU and DRAM estimates share one walk). A member
+ * born and reaped between two walks is not lost: its time is in its reaper's cutime/cstime.
+ */
+export function cachedProcessTree(root: number, nowMs = performance.now()): number[] {
+  const c = cache.get(root);
+  if (c && nowMs - c.atMs < TREE_REFRESH_MS) return c.pids;
+  const pids = processTree(root);
+  cache.set(root, { atMs: nowMs, pids });
+  return pids;
+}
+
 /**
  * CPU seconds of a process tree: for every live member its own time plus its reaped children's
  * (cutime/cstime). A member that exits and is reaped by a member moves its time into the
@@ -60,7 +76,7 @@ export function processTree(root: number): number[] {
 export function treeCpuSeconds(root: number): number | undefined {
   let total = 0;
   let rootSeen = false;
-  for (const pid of processTree(root)) {
+  for (const pid of cachedProcessTree(root)) {
     const s: StatTimes | undefined = readStat(`/proc/${pid}/stat`);
     if (!s) continue;
     if (pid === root) rootSeen = true;
@@ -73,7 +89,7 @@ export function treeCpuSeconds(root: number): number | undefined {
 export function treeRssBytes(root: number): number | undefined {
   let total = 0;
   let rootSeen = false;
-  for (const pid of processTree(root)) {
+  for (const pid of cachedProcessTree(root)) {
     const r = readRssBytes(pid);
     if (r === undefined) continue;
     if (pid === root) rootSeen = true;

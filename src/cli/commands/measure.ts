@@ -101,9 +101,13 @@ export async function run(argv: string[]): Promise<number> {
 
   let interrupted: NodeJS.Signals | undefined;
   let child: ChildProcess | undefined;
+  // Ctrl-C in a terminal reaches the whole foreground process group, the command included:
+  // forwarding it again would be a second Ctrl-C (which many programs take as "abort now").
+  // A signal sent to kdbench alone (kill, a scheduler, a non-interactive parent) is forwarded.
+  const terminalDelivers = (sig: NodeJS.Signals) => sig === 'SIGINT' && process.stdin.isTTY === true;
   const onSignal = (sig: NodeJS.Signals): void => {
     interrupted ??= sig;
-    if (child && child.exitCode === null && child.signalCode === null) child.kill(sig);
+    if (child && child.exitCode === null && child.signalCode === null && !terminalDelivers(sig)) child.kill(sig);
   };
   const handlers = { SIGINT: () => onSignal('SIGINT'), SIGTERM: () => onSignal('SIGTERM') };
   process.on('SIGINT', handlers.SIGINT);
