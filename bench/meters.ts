@@ -45,6 +45,8 @@ export interface OverheadResult {
   addedWallPctQ3: number;
   samplerCpuS: number;
   samplerCpuShare: number;
+  /** Sampler CPU seconds per second once running (a 7 s idle meter minus a 1 s one, over 6 s): start-up excluded. */
+  steadySamplerCpuShare: number;
 }
 
 export interface MetersBenchResult {
@@ -177,6 +179,12 @@ async function overheadRun(tmp: string, label: string, sources: SourceSpec[], in
       pairs.push({ withoutS, withS });
     }
   }
+  const idleCpu = async (ms: number): Promise<number> => {
+    const m = await Meter.start({ intervalMs, csvPath: join(tmp, `idle-${label}-${ms}.csv`), sources });
+    await sleep(ms);
+    return (await m.stop()).samplerCpuS;
+  };
+  const steadySamplerCpuShare = ((await idleCpu(7000)) - (await idleCpu(1000))) / 6;
   const medianWithoutS = median(pairs.map((p) => p.withoutS));
   const medianWithS = median(pairs.map((p) => p.withS));
   const diffs = pairs.map((p) => ((p.withS - p.withoutS) / p.withoutS) * 100);
@@ -192,6 +200,7 @@ async function overheadRun(tmp: string, label: string, sources: SourceSpec[], in
     addedWallPctQ3: quantile(diffs, 0.75),
     samplerCpuS,
     samplerCpuShare: samplerCpuS / meteredS,
+    steadySamplerCpuShare,
   };
 }
 
@@ -237,7 +246,8 @@ export async function runMetersBench(log: (s: string) => void = () => {}): Promi
     delete process.env.KDBENCH_STUB_NVML_GPUS;
     notes.push(
       'The fake nvidia-smi is a Node.js script (heavier than the real binary) and runs as a child of the metered process: its CPU time is in samplerCpuS.',
-      `Machine: ${cpus().length} logical CPUs; the workload is single-threaded, so the sampler thread can run on another core.`,
+      `Machine: ${cpus().length} logical CPUs, shared with other work; the workload is single-threaded, so the sampler thread can run on another core. The quartiles of the paired differences show how noisy wall time is here: differences inside them are not resolved.`,
+      'Sampler CPU in the runs includes the fixed start-up of each meter (worker thread, sources); the share once running is what a long run pays. CPU time is read in 10 ms ticks.',
     );
     return { date: new Date().toISOString(), machine: { cpu: cpus()[0]?.model ?? 'unknown', logicalCores: cpus().length, node: process.version }, accuracy, worst, overhead, notes };
   } finally {
@@ -267,11 +277,11 @@ export function metersMarkdown(r: MetersBenchResult): string {
     '',
     '## Overhead: the same CPU-bound workload with and without metering (interleaved)',
     '',
-    '| meters | interval | pairs | median without | median with | added wall time (median of pairs) | quartiles of pairs | sampler CPU (share of workload time) |',
-    '|---|---:|---:|---:|---:|---:|---:|---:|',
+    '| meters | interval | pairs | median without | median with | added wall time (median of pairs) | quartiles of pairs | sampler CPU in the runs (share of workload time) | sampler CPU once running (share of one core) |',
+    '|---|---:|---:|---:|---:|---:|---:|---:|---:|',
     ...r.overhead.map(
       (o) =>
-        `| ${o.sources.join(', ')} | ${o.intervalMs} ms | ${o.pairs.length} | ${f(o.medianWithoutS, 3)} s | ${f(o.medianWithS, 3)} s | ${f(o.addedWallPct, 2)} % | ${f(o.addedWallPctQ1, 2)} % .. ${f(o.addedWallPctQ3, 2)} % | ${f(o.samplerCpuS, 3)} s (${f(o.samplerCpuShare * 100, 2)} %) |`,
+        `| ${o.sources.join(', ')} | ${o.intervalMs} ms | ${o.pairs.length} | ${f(o.medianWithoutS, 3)} s | ${f(o.medianWithS, 3)} s | ${f(o.addedWallPct, 2)} % | ${f(o.addedWallPctQ1, 2)} % .. ${f(o.addedWallPctQ3, 2)} % | ${f(o.samplerCpuS, 3)} s (${f(o.samplerCpuShare * 100, 2)} %) | ${f(o.steadySamplerCpuShare * 100, 2)} % |`,
     ),
     '',
     ...r.notes.map((n) => `- ${n}`),
