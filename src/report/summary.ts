@@ -1,63 +1,69 @@
+/** summary.csv (a row per model) and inference.csv (every model at every batch size), written with csv-stringify. */
 import { stringify } from 'csv-stringify/sync';
-import type { InferenceRecord, RunJson } from '../run/contract.js';
+import type { RunJson } from '../run/contract.js';
+import { modelFigures } from './metrics.js';
 
-/** The inference row a model is summarised by: its largest batch size (the throughput setting). */
-export function referenceInference(run: RunJson, model: string): InferenceRecord | undefined {
-  return run.inference.filter((r) => r.model === model).sort((a, b) => b.batchSize - a.batchSize)[0];
-}
-
+/** Unknown values are empty cells, never 0. */
 const num = (x: number | undefined) => (x === undefined || !Number.isFinite(x) ? '' : x);
 
-/** summary.csv: a row per model. Unknown values are empty cells, never 0. */
+export const SUMMARY_COLUMNS = [
+  'model',
+  'role',
+  'kind',
+  'params',
+  'accuracy',
+  'macro_f1',
+  'accuracy_vs_teacher',
+  'batch_size',
+  'energy_j_per_1000',
+  'energy_uncertainty_j_per_1000',
+  'gco2e_per_1000',
+  'energy_vs_teacher',
+  'latency_ms_p50',
+  'latency_ms_p99',
+  'throughput_per_s',
+  'energy_methods',
+  'size_bytes',
+  'accuracy_ci95_lo',
+  'accuracy_ci95_hi',
+  'energy_j_per_1000_ci95_lo',
+  'energy_j_per_1000_ci95_hi',
+  'gco2e_vs_teacher',
+  'latency_batch_size',
+  'status',
+];
+
 export function summaryCsv(run: RunJson): string {
-  const teacher = run.models.find((m) => m.role === 'teacher');
-  const tInf = teacher ? referenceInference(run, teacher.name) : undefined;
   const methods = [...new Set(run.meter.domains.map((d) => d.method))].join('+');
-  const rows = run.models.map((m) => {
-    const inf = referenceInference(run, m.name);
-    return [
-      m.name,
-      m.role,
-      m.kind,
-      m.params,
-      num(m.accuracy),
-      num(m.macroF1),
-      teacher ? num(m.accuracy / teacher.accuracy) : '',
-      inf?.batchSize ?? '',
-      num(inf?.energyJPer1000),
-      num(inf && inf.inferences > 0 ? (inf.uncertaintyJ / inf.inferences) * 1000 : undefined),
-      num(inf?.gCO2ePer1000),
-      tInf && inf ? num(inf.energyJPer1000 / tInf.energyJPer1000) : '',
-      num(inf?.latencyMsP50),
-      num(inf?.latencyMsP99),
-      num(inf?.throughputPerS),
-      methods,
-    ];
-  });
-  return stringify([
-    [
-      'model',
-      'role',
-      'kind',
-      'params',
-      'accuracy',
-      'macro_f1',
-      'accuracy_vs_teacher',
-      'batch_size',
-      'energy_j_per_1000',
-      'energy_uncertainty_j_per_1000',
-      'gco2e_per_1000',
-      'energy_vs_teacher',
-      'latency_ms_p50',
-      'latency_ms_p99',
-      'throughput_per_s',
-      'energy_methods',
-    ],
-    ...rows,
+  const rows = modelFigures(run).map((f) => [
+    f.model.name,
+    f.model.role,
+    f.model.kind,
+    num(f.model.params),
+    num(f.model.accuracy),
+    num(f.model.macroF1),
+    num(f.accuracyVsTeacher),
+    f.inf?.batchSize ?? '',
+    num(f.energyJPer1000),
+    num(f.energyUncertaintyJPer1000),
+    num(f.gCO2ePer1000),
+    num(f.energyVsTeacher),
+    num(f.latency?.latencyMsP50),
+    num(f.latency?.latencyMsP99),
+    num(f.inf?.throughputPerS),
+    methods,
+    num(f.model.sizeBytes),
+    num(f.model.accuracyCI95?.[0]),
+    num(f.model.accuracyCI95?.[1]),
+    num(f.inf?.energyJPer1000CI95?.[0]),
+    num(f.inf?.energyJPer1000CI95?.[1]),
+    num(f.gCO2eVsTeacher),
+    f.latency?.batchSize ?? '',
+    run.status,
   ]);
+  return stringify([SUMMARY_COLUMNS, ...rows]);
 }
 
-/** inference.csv: every model at every batch size. */
 export function inferenceCsv(run: RunJson): string {
   return stringify([
     ['model', 'batch_size', 'inferences', 'energy_j', 'uncertainty_j', 'energy_j_per_1000', 'gco2e_per_1000', 'latency_ms_mean', 'latency_ms_p50', 'latency_ms_p99', 'throughput_per_s'],

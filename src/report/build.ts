@@ -1,0 +1,77 @@
+/** Assembles a run's report: charts (PNG) and the blocks both report.md and report.html are rendered from. */
+import type { RunJson } from '../run/contract.js';
+import { h, list, p, warning, type Block } from './doc.js';
+import { renderPng } from './render.js';
+import { isPartial, partialReason } from './load.js';
+import type { SamplesFile } from './samples.js';
+import { breakEvens } from './breakeven.js';
+import { estimatedDevices } from './metrics.js';
+import { powerChart } from './charts/power.js';
+import { energyPerPhaseChart } from './charts/energy-per-phase.js';
+import { paretoChart } from './charts/pareto.js';
+import { co2PerPhaseChart } from './charts/co2-per-phase.js';
+import { breakEvenChart } from './charts/breakeven.js';
+import { headlineSentences, headlineTable } from './sections/headline.js';
+import { breakEvenBlocks } from './sections/breakeven.js';
+import { comparisonBlocks } from './sections/comparisons.js';
+import { carbonBlocks, inferenceBlocks, phaseBlocks } from './sections/tables.js';
+import { methodologyBlocks } from './sections/methodology.js';
+
+export type ChartBlock = Extract<Block, { kind: 'chart' }>;
+
+/** A file name for a model's chart: safe characters only, and unique by its index. */
+export function chartFileFor(prefix: string, name: string, i: number): string {
+  return `charts/${prefix}-${i + 1}-${name.replace(/[^A-Za-z0-9._-]+/g, '_').slice(0, 40)}.png`;
+}
+
+export function reportTitle(run: RunJson): string {
+  return `kdbench report: ${run.suite?.name ?? run.kind}${isPartial(run) ? ` (PARTIAL: ${run.status.toUpperCase()})` : ''}`;
+}
+
+function description(run: RunJson): string | undefined {
+  const cfg = (run.environment as { suiteConfig?: { description?: unknown } }).suiteConfig;
+  return typeof cfg?.description === 'string' ? cfg.description : undefined;
+}
+
+export function buildReport(run: RunJson, samples: SamplesFile): { title: string; blocks: Block[]; charts: ChartBlock[] } {
+  const charts: ChartBlock[] = [];
+  const chart = (file: string, title: string, png: Buffer, caption?: ChartBlock['caption']): ChartBlock => {
+    const c: ChartBlock = { kind: 'chart', file, title, png, caption };
+    charts.push(c);
+    return c;
+  };
+  const title = reportTitle(run);
+  const blocks: Block[] = [h(1, title)];
+  if (isPartial(run)) blocks.push(warning(`PARTIAL RUN: this run did not complete (${partialReason(run)}). The figures below cover only what was measured until it stopped; phases, models or benchmarks that did not finish are missing, and totals are n/a where the run did not reach them.`));
+  if (run.suite?.quick) blocks.push(warning('--quick smoke run: a small slice of the data and a few training steps. It checks that the suite works; its numbers are not for citing.'));
+  const est = estimatedDevices(run);
+  if (est.length > 0) blocks.push(warning(`${est.join(', ')} energy is ESTIMATED (a model of power), not measured. See Methodology.`));
+  for (const pr of samples.problems) blocks.push(warning(pr));
+  blocks.push(
+    p(
+      `Suite ${run.suite?.name ?? 'n/a'}${run.suite ? ` (sha256 ${run.suite.sha256.slice(0, 12)}...)` : ''}; started ${run.startedAt}, ended ${run.endedAt ?? 'n/a'}; status ${run.status}; kdbench ${run.tool?.version ?? 'n/a'}.`,
+      description(run) ? ` ${description(run)}` : '',
+    ),
+  );
+  const hl = headlineSentences(run);
+  const be = breakEvens(run);
+  if (hl.length > 0) blocks.push(h(2, 'Headline'), list([...hl, ...be.map((b) => b.nStar === null ? `${b.student}: break-even never (not cheaper per inference than the teacher).` : `${b.student}: distillation pays back its energy after ${b.nStar.toLocaleString('en-US', { maximumFractionDigits: 0 })} inferences (see Break-even).`)].map((x) => [x])));
+  blocks.push(...headlineTable(run), ...comparisonBlocks(run));
+
+  blocks.push(h(2, 'Charts'));
+  const power = powerChart(run, samples.rows);
+  if (power) {
+    blocks.push(chart('charts/power.png', 'Power over time per device, phases as bands', renderPng(power.config, 1000, 420), [`Bands: ${power.bands.map((b, i) => `${i + 1} ${b.label}`).join('; ')}.`]));
+  } else blocks.push(p('Power over time: n/a (no samples).'));
+  if (run.phases.length > 0) blocks.push(chart('charts/energy-per-phase.png', 'Energy per phase', renderPng(energyPerPhaseChart(run), 1000, Math.max(320, 90 + run.phases.length * 28))));
+  const pareto = paretoChart(run);
+  if (pareto) blocks.push(chart('charts/pareto.png', 'Accuracy against energy per 1,000 inferences (Pareto front)', renderPng(pareto, 1000, 460), ['Dashed: the Pareto front, the models no other model beats on both energy and accuracy.']));
+  const co2 = co2PerPhaseChart(run);
+  if (co2) blocks.push(chart('charts/co2-per-phase.png', 'CO2e per phase', renderPng(co2, 1000, Math.max(320, 90 + run.phases.length * 28))));
+  else blocks.push(p('CO2e per phase: n/a (no carbon figures).'));
+  const beCharts = be.map((b, i) => chart(chartFileFor('breakeven', b.student, i), `Break-even for ${b.student}`, renderPng(breakEvenChart(b), 1000, 420)));
+
+  blocks.push(...breakEvenBlocks(run, be, beCharts));
+  blocks.push(...phaseBlocks(run), ...inferenceBlocks(run), ...carbonBlocks(run), ...methodologyBlocks(run));
+  return { title, blocks, charts };
+}

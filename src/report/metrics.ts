@@ -1,0 +1,97 @@
+/** Per-model figures the reports share: the inference rows a model is judged by and its ratios to the teacher. */
+import type { InferenceRecord, ModelRecord, RunJson } from '../run/contract.js';
+
+/**
+ * Optional fields the reports show when a run has them (declared in contract.ts as optional; the
+ * intersection keeps this module compiling against a contract that lacks them).
+ */
+export type ModelRecordX = ModelRecord & { sizeBytes?: number; accuracyCI95?: [number, number]; repeats?: number };
+export type InferenceRecordX = InferenceRecord & {
+  energyJPer1000CI95?: [number, number];
+  gCO2ePer1000CI95?: [number, number];
+  latencyMsP50CI95?: [number, number];
+  repeats?: number;
+};
+export interface ComparisonX {
+  metric: string;
+  kind: 'ratio' | 'difference';
+  a: string;
+  b: string;
+  batchSize?: number;
+  estimate: number;
+  ci95?: [number, number];
+  n: number;
+  warning?: string;
+}
+export function comparisonsOf(run: RunJson): ComparisonX[] {
+  const c = (run as RunJson & { comparisons?: unknown }).comparisons;
+  return Array.isArray(c) ? (c as ComparisonX[]) : [];
+}
+
+export function teacherOf(run: RunJson): ModelRecord | undefined {
+  return run.models.find((m) => m.role === 'teacher');
+}
+
+/** The largest batch size every model was benchmarked at (the throughput setting), else undefined. */
+export function commonBatch(run: RunJson): number | undefined {
+  const models = [...new Set(run.inference.map((r) => r.model))];
+  if (models.length === 0) return undefined;
+  const sets = models.map((m) => new Set(run.inference.filter((r) => r.model === m).map((r) => r.batchSize)));
+  const common = [...sets[0]].filter((b) => sets.every((s) => s.has(b)));
+  return common.length > 0 ? Math.max(...common) : undefined;
+}
+
+/** The row a model's energy per inference is taken from: the common batch size, else the model's largest. */
+export function referenceInference(run: RunJson, model: string): InferenceRecord | undefined {
+  const rows = run.inference.filter((r) => r.model === model && r.inferences > 0);
+  const b = commonBatch(run);
+  return rows.find((r) => r.batchSize === b) ?? rows.sort((a, c) => c.batchSize - a.batchSize)[0];
+}
+
+/** The row a model's latency is taken from: batch 1 (one request, what a user waits for), else the smallest batch. */
+export function latencyInference(run: RunJson, model: string): InferenceRecord | undefined {
+  return run.inference.filter((r) => r.model === model).sort((a, c) => a.batchSize - c.batchSize)[0];
+}
+
+export interface ModelFigures {
+  model: ModelRecordX;
+  accuracyVsTeacher?: number;
+  inf?: InferenceRecordX;
+  energyJPer1000?: number;
+  /** Measurement uncertainty bound of energyJPer1000 (not a confidence interval). */
+  energyUncertaintyJPer1000?: number;
+  energyVsTeacher?: number;
+  gCO2ePer1000?: number;
+  gCO2eVsTeacher?: number;
+  latency?: InferenceRecordX;
+}
+
+const finite = (x: number | undefined): number | undefined => (x !== undefined && Number.isFinite(x) ? x : undefined);
+const ratio = (a: number | undefined, b: number | undefined) => (a !== undefined && b !== undefined && b > 0 ? finite(a / b) : undefined);
+
+export function modelFigures(run: RunJson): ModelFigures[] {
+  const teacher = teacherOf(run);
+  const tInf = teacher ? referenceInference(run, teacher.name) : undefined;
+  return run.models.map((m) => {
+    const inf = referenceInference(run, m.name);
+    const sameBatch = inf && tInf && inf.batchSize === tInf.batchSize;
+    const e = finite(inf?.energyJPer1000);
+    const g = finite(inf?.gCO2ePer1000);
+    return {
+      model: m,
+      accuracyVsTeacher: teacher ? ratio(finite(m.accuracy), finite(teacher.accuracy)) : undefined,
+      inf,
+      energyJPer1000: e,
+      energyUncertaintyJPer1000: inf && inf.inferences > 0 ? finite((inf.uncertaintyJ / inf.inferences) * 1000) : undefined,
+      energyVsTeacher: sameBatch ? ratio(e, finite(tInf?.energyJPer1000)) : undefined,
+      gCO2ePer1000: g,
+      gCO2eVsTeacher: sameBatch ? ratio(g, finite(tInf?.gCO2ePer1000)) : undefined,
+      latency: latencyInference(run, m.name),
+    };
+  });
+}
+
+/** Every phase's domains use this method (or none is known). */
+export function estimatedDevices(run: RunJson): string[] {
+  return run.meter.domains.filter((d) => d.method === 'estimated').map((d) => d.device);
+}

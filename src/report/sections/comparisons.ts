@@ -1,0 +1,27 @@
+/** Paired comparisons with 95 % intervals (student vs teacher, distilled vs control), where the run has repeats. */
+import type { RunJson } from '../../run/contract.js';
+import { h, p, table, type Block } from '../doc.js';
+import { ci, sig } from '../format.js';
+import { comparisonsOf } from '../metrics.js';
+
+export function comparisonBlocks(run: RunJson): Block[] {
+  const list = comparisonsOf(run);
+  if (list.length === 0) return [];
+  return [
+    h(2, 'Comparisons with confidence intervals'),
+    table(
+      ['metric', 'a', 'b', 'batch', 'estimate', '95 % interval', 'n', 'warning'],
+      list.map((c) => [
+        c.metric,
+        c.a,
+        c.b,
+        c.batchSize === undefined ? '' : String(c.batchSize),
+        c.kind === 'ratio' ? `${sig(c.estimate)}x (a / b)` : `${sig(c.estimate)} (a - b)`,
+        ci(c.ci95).trim() || 'n/a',
+        String(c.n),
+        c.warning ?? '',
+      ]),
+    ),
+    p('Ratios are medians over repeated rounds; accuracy differences are paired over the test examples. An interval that includes 1 (ratio) or 0 (difference) does not support a claim of a difference.'),
+  ];
+}
