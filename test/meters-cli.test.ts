@@ -79,7 +79,8 @@ test('measure: a clean exit is "completed" with exit code 0; GPUs without counte
   const smi = writeFakeSmi(join(tmp, 'smi'), { FAKE_SMI_GPUS: '1', FAKE_SMI_CURVE: 'const:80' });
   const r = spawnSync(process.execPath, [CLI, 'measure', '--quiet', '--baseline-s', '0.4', '--out', out, '--', process.execPath, '-e', 'setTimeout(()=>{}, 700)'], {
     encoding: 'utf8',
-    env: env({ KDBENCH_NVIDIA_SMI: smi }),
+    // nvidia-smi prints local time: a zone behind UTC catches timestamps read as UTC.
+    env: env({ KDBENCH_NVIDIA_SMI: smi, TZ: 'America/New_York' }),
     timeout: 30_000,
   });
   assert.equal(r.status, 0, r.stderr);
@@ -94,6 +95,7 @@ test('measure: a clean exit is "completed" with exit code 0; GPUs without counte
   assert.equal(run.baseline.powerW['cpu'], 0, 'the command did not exist during the baseline');
   assert.ok(gpu.idleJ !== undefined && Math.abs(gpu.energyJ - gpu.idleJ) < 0.05 * gpu.energyJ);
   assert.ok(run.totals!.netEnergyJ !== undefined && run.totals!.netEnergyJ < run.totals!.energyJ);
+  assert.deepEqual(run.meter.problems, []);
   const notes = (run.environment as { meterNotes: string[] }).meterNotes;
   assert.ok(notes.some((n) => /NVML unavailable/.test(n)) && notes.some((n) => /GPU 0 .*nvidia-smi power.draw.instant sampled/.test(n)), notes.join('\n'));
 });

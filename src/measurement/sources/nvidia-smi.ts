@@ -186,11 +186,31 @@ export class NvidiaSmiSource implements EnergySource {
     this.devicesSeen.add(device);
     this.firstLine?.();
     this.firstLine = undefined;
-    const wall = parseSmiTimestamp(ts ?? '');
     const now = this.clock.now();
-    const t = wall === undefined ? now : Math.min(now, this.clock.fromWallMs(wall));
+    const t = this.timeOf(ts ?? '', now);
     const afterGap = this.gapPending.delete(device);
     this.buffer.push({ device, t, powerW, ...(afterGap ? { afterGap } : {}) });
+  }
+
+  private clockWarned = false;
+
+  /**
+   * The meter time of a probe: nvidia-smi's own timestamp (local time, ms) where it agrees with
+   * our clock, else the arrival time (a time-zone or clock mismatch must not shift the trace).
+   */
+  private timeOf(ts: string, now: number): number {
+    const wall = parseSmiTimestamp(ts);
+    if (wall === undefined) return now;
+    const t = this.clock.fromWallMs(wall);
+    const skew = now - t;
+    if (skew < -1 || skew > Math.max(5, (3 * this.opts.intervalMs) / 1000)) {
+      if (!this.clockWarned) {
+        this.clockWarned = true;
+        this.issues.push(`nvidia-smi timestamps differ from this process's clock by ${skew.toFixed(1)} s (time zone or clock mismatch?); arrival times are used instead`);
+      }
+      return now;
+    }
+    return Math.min(now, t);
   }
 
   poll(): RawReading[] {

@@ -14,16 +14,27 @@ export class NvmlSource implements EnergySource {
   /** GPUs whose last read failed: their next good reading is marked as following a gap. */
   private readonly failing = new Set<number>();
   private powerOk = true;
+  private gpus: number[];
 
-  constructor(private readonly opts: { library: string; gpus: number[] }) {}
+  constructor(private readonly opts: { library: string; gpus: number[] }) {
+    this.gpus = opts.gpus;
+  }
 
   async start(): Promise<DomainInfo[]> {
     const nvml = Nvml.open(this.opts.library);
     this.nvml = nvml;
     const domains: DomainInfo[] = [];
+    const usable: number[] = [];
     for (const index of this.opts.gpus) {
-      const g = nvml.gpu(index);
-      nvml.energyMj(index); // fails here, not mid-run, if the counter is missing
+      let g;
+      try {
+        g = nvml.gpu(index);
+        nvml.energyMj(index); // fails here, not mid-run, if the counter is missing
+      } catch (e) {
+        this.issues.push(`nvml: GPU ${index} NOT MEASURED: its energy counter failed at start (${(e as Error).message})`);
+        continue;
+      }
+      usable.push(index);
       domains.push({
         device: `gpu:${index}`,
         method: 'counter',
@@ -39,6 +50,11 @@ export class NvmlSource implements EnergySource {
         },
       });
     }
+    if (usable.length === 0) {
+      this.stop();
+      throw new Error(this.issues.join('; '));
+    }
+    this.gpus = usable;
     return domains;
   }
 
@@ -46,7 +62,7 @@ export class NvmlSource implements EnergySource {
     const nvml = this.nvml;
     if (!nvml) return [];
     const out: RawReading[] = [];
-    for (const index of this.opts.gpus) {
+    for (const index of this.gpus) {
       const device = `gpu:${index}`;
       let energyJ: number;
       try {
