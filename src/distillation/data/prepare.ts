@@ -1,6 +1,7 @@
 import type { DatasetSpec } from '../../suites/types.js';
 import { UserError } from '../../errors.js';
 import { loadSpamAssassin } from './spam-assassin.js';
+import { loadBrownGenre } from './brown.js';
 import { stratifiedSample, stratifiedSplit } from './split.js';
 import { buildVocabulary, encodeAll, type Vocabulary } from './tokenizer.js';
 import { deriveSeed } from '../random.js';
@@ -16,9 +17,12 @@ export interface PreparedData {
   record: Record<string, unknown>;
 }
 
-const LOADERS: Record<DatasetSpec['name'], () => Dataset> = {
-  'spam-assassin': loadSpamAssassin,
+const LOADERS: Record<DatasetSpec['name'], (spec: DatasetSpec) => Dataset> = {
+  'spam-assassin': () => loadSpamAssassin(),
+  'brown-genre': (spec) => loadBrownGenre(spec.passageWords ?? 100),
 };
+
+export const DATASETS = Object.keys(LOADERS);
 
 function encodeSet(examples: Example[], vocab: Vocabulary, seqLen: number): EncodedSet {
   return {
@@ -39,17 +43,22 @@ function classCounts(examples: Example[], classes: string[]): Record<string, num
   return out;
 }
 
+function countGroups(examples: Example[]): number {
+  return new Set(examples.map((e) => e.group)).size;
+}
+
 /** Loads, subsamples, splits (stratified, seeded), builds the vocabulary from the training split, encodes. */
 export function prepareData(spec: DatasetSpec, seed: number): PreparedData {
-  const loader = LOADERS[spec.name];
-  if (!loader) throw new UserError(`dataset "${spec.name}" is unknown; available: ${Object.keys(LOADERS).join(', ')}`);
-  const dataset = loader();
+  const loader = Object.hasOwn(LOADERS, spec.name) ? LOADERS[spec.name] : undefined;
+  if (!loader) throw new UserError(`dataset "${String(spec.name)}" is unknown; available: ${DATASETS.join(', ')}`);
+  const dataset = loader(spec);
   const pool = spec.maxExamples ? stratifiedSample(dataset.examples, spec.maxExamples, deriveSeed(seed, 'subsample')) : dataset.examples;
   const split = stratifiedSplit(pool, spec.testFraction, deriveSeed(seed, 'split'));
   const vocab = buildVocabulary(
     split.train.map((e) => e.text),
     spec.vocabSize,
   );
+  const grouped = pool.some((e) => e.group !== undefined);
   return {
     dataset,
     vocab,
@@ -68,7 +77,11 @@ export function prepareData(spec: DatasetSpec, seed: number): PreparedData {
       vocabSize: vocab.tokens.length,
       vocabularyFrom: 'training split only',
       seqLen: spec.seqLen,
-      split: 'stratified by label, seeded shuffle within each class',
+      split: grouped
+        ? 'by text: all passages of one text on the same side; texts stratified by label, seeded shuffle within each class'
+        : 'stratified by label, seeded shuffle within each class',
+      ...(grouped ? { groups: { train: countGroups(split.train), test: countGroups(split.test) } } : {}),
+      ...(spec.passageWords && grouped ? { passageWords: spec.passageWords } : {}),
     },
   };
 }

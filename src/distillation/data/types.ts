@@ -3,6 +3,8 @@ export interface Example {
   id: string;
   text: string;
   label: number;
+  /** Examples of one group (passages of one text) always land on the same side of a split. */
+  group?: string;
 }
 
 export interface Dataset {
