@@ -41,6 +41,16 @@ export interface ModelRecord {
   pairedWith?: string;
   architecture: Record<string, unknown>;
   training: { epochs: number; steps: number; phase: string; finalLoss: number };
+  /** Size of the saved model on disk, bytes, where known (reports show "n/a" otherwise). */
+  sizeBytes?: number;
+  /** 95 % confidence interval of accuracy over repeats, [lo, hi], where there are repeats. */
+  accuracyCI95?: [number, number];
+  /** How many repeats the figures (and their intervals) come from. */
+  repeats?: number;
+  /** Where the trained model was saved in the run directory (tfjs weights format), relative to it. */
+  savedTo?: string;
+  /** The saved model this one was loaded from instead of being trained (--teacher, or kind "saved" in the suite). */
+  reusedFrom?: string;
 }
 
 export interface InferenceRecord {
@@ -58,6 +68,34 @@ export interface InferenceRecord {
   uncertaintyJ: number;
   energyJPer1000: number;
   gCO2ePer1000: number;
+  /** 95 % confidence intervals over repeats, [lo, hi], where there are repeats. */
+  energyJPer1000CI95?: [number, number];
+  gCO2ePer1000CI95?: [number, number];
+  latencyMsP50CI95?: [number, number];
+  /**
+   * With --repeats N > 1 the record sums N interleaved rounds (phases `<phase>:r1..rN`): inferences,
+   * energyJ and uncertaintyJ are totals; the per-1000, latency and throughput fields are medians over the rounds.
+   */
+  repeats?: number;
+  /** Per-round values, in round order (with repeats). */
+  perRepeat?: { energyJPer1000: number[]; gCO2ePer1000: number[]; latencyMsP50: number[]; latencyMsMean: number[]; throughputPerS: number[] };
+}
+
+/** A statistical comparison of model a against model b, with its seeded bootstrap 95 % interval. */
+export interface ComparisonRecord {
+  metric: 'energyJPer1000' | 'latencyMsP50' | 'accuracy';
+  /** ratio: median(a) / median(b) over rounds; difference: a - b (accuracy, paired over test examples). */
+  kind: 'ratio' | 'difference';
+  a: string;
+  b: string;
+  batchSize?: number;
+  estimate: number;
+  /** Absent when it cannot be computed (fewer than 2 rounds). */
+  ci95?: [number, number];
+  /** Rounds per model (ratios) or test examples (differences) behind the interval. */
+  n: number;
+  /** Set when the interval does not support a claim (includes 1 or 0, too wide, or missing). */
+  warning?: string;
 }
 
 export interface CarbonRecord {
@@ -143,5 +181,7 @@ export interface RunJson {
   dataset?: Record<string, unknown>;
   models: ModelRecord[];
   inference: InferenceRecord[];
+  /** Student versus teacher (energy, latency) and distilled versus control (accuracy), with 95 % intervals. */
+  comparisons?: ComparisonRecord[];
   files: string[];
 }

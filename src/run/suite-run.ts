@@ -1,20 +1,26 @@
-import { basename } from 'node:path';
+import { basename, dirname, join, relative, resolve } from 'node:path';
+import { statSync } from 'node:fs';
 import { InterruptedError } from '../errors.js';
 import { selectBackend, tf } from '../distillation/backend.js';
 import { prepareData, type PreparedData } from '../distillation/data/prepare.js';
 import { buildModel } from '../distillation/models/build.js';
+import { loadSavedModel, saveModel } from '../distillation/models/io.js';
+import { resolveTeacherPath } from '../distillation/models/reuse.js';
 import type { TextClassifier } from '../distillation/models/types.js';
 import { predictLogits, train } from '../distillation/train.js';
 import { accuracy, argmaxRows, macroF1 } from '../distillation/metrics.js';
 import { deriveSeed } from '../distillation/random.js';
 import { benchmarkInference } from '../benchmark/inference.js';
+import { inferenceSchedule } from '../benchmark/schedule.js';
+import { aggregateInference, compareModels, type Correctness } from '../benchmark/aggregate.js';
 import { selectSources } from '../measurement/select.js';
 import type { PreparedCarbon } from '../carbon/index.js';
-import type { LoadedSuite, ModelSpec, Suite } from '../suites/types.js';
+import type { LoadedSuite, ModelSpec, Suite, TrainableSpec } from '../suites/types.js';
 import { effectiveSuite } from '../suites/load.js';
 import type { ProgressSink } from '../cli/progress.js';
 import { collectEnvironment } from './environment.js';
 import { RunRecorder } from './recorder.js';
+import { writeJsonAtomic } from './run-dir.js';
 import type { ModelRecord, ModelRole, RunJson } from './contract.js';
 
 export interface SuiteRunOptions {
@@ -27,6 +33,10 @@ export interface SuiteRunOptions {
   argv: string[];
   reproduce: string;
   progress: ProgressSink;
+  /** --repeats: interleaved rounds of the inference benchmarks (default: the suite's, else 1). */
+  repeats?: number;
+  /** --teacher: a saved teacher (model folder, model.json or a run directory) used instead of training one. */
+  teacherPath?: string;
 }
 
 interface Trained {
@@ -35,6 +45,7 @@ interface Trained {
   spec: ModelSpec;
   pairedWith?: string;
   training: ModelRecord['training'];
+  reusedFrom?: string;
 }
 
 /** Ctrl-C and SIGTERM set a flag that the run checks between steps; a second signal exits at once. */
@@ -59,17 +70,21 @@ function watchSignals(): { check(): void; dispose(): void } {
 }
 
 /**
- * Runs a suite end to end: idle baseline, data, teacher, distilled students, controls, evaluation
- * and inference benchmarks, each as a measured phase. Whatever happens, run.json is written.
+ * Runs a suite end to end: idle baseline, data, teacher, distilled students, controls, evaluation,
+ * saving and inference benchmarks, each as a measured phase. Whatever happens, run.json is written.
  */
 export async function runSuite(opts: SuiteRunOptions): Promise<RunJson> {
   const suite: Suite = effectiveSuite(opts.loaded.suite, opts.quick);
   const progress = opts.progress;
+  const repeats = opts.repeats ?? suite.inference.repeats ?? 1;
+  const teacherPath = opts.teacherPath ? resolveTeacherPath(opts.teacherPath) : undefined;
   const backend = await selectBackend(opts.backend);
   progress.log(`tfjs backend: ${backend.name}${backend.skipped.length ? ` (not used: ${backend.skipped.join('; ')})` : ''}`);
   const selection = selectSources({ intervalMs: opts.intervalMs });
   const environment = await collectEnvironment({ backend: backend.name });
   environment.tfjsBackendsSkipped = backend.skipped;
+  if (teacherPath) environment.teacherReusedFrom = teacherPath;
+  environment.inferenceRepeats = repeats;
   const rec = await RunRecorder.begin({
     dir: opts.dir,
     kind: 'suite',
@@ -85,6 +100,7 @@ export async function runSuite(opts: SuiteRunOptions): Promise<RunJson> {
   for (const n of selection.notes) progress.log(n);
   const signals = watchSignals();
   const models: Trained[] = [];
+  const correct: Correctness = new Map();
   try {
     const baselineS = suite.baseline?.seconds ?? 3;
     progress.log(`idle baseline: ${baselineS} s`);
@@ -96,24 +112,35 @@ export async function runSuite(opts: SuiteRunOptions): Promise<RunJson> {
     rec.dataset = data.record;
     progress.log(`data: ${data.train.n} training and ${data.test.n} test examples, vocabulary ${data.vocab.tokens.length}, ${suite.dataset.seqLen} tokens each`);
     const shape = { vocabSize: data.vocab.tokens.length, seqLen: suite.dataset.seqLen, classes: data.dataset.classes.length };
+    const input = { tokens: data.vocab.tokens, classes: data.dataset.classes, seqLen: suite.dataset.seqLen };
 
-    const trainOne = async (spec: ModelSpec, name: string, role: ModelRole, phase: string, teacher?: TextClassifier): Promise<Trained> => {
+    const loadOne = (path: string, name: string, role: ModelRole, spec: ModelSpec): Trained => {
+      rec.phase(`loading:${name}`, name);
+      const loaded = loadSavedModel(path, name, input);
+      const tr = loaded.json.training as Partial<ModelRecord['training']> | undefined;
+      const t: Trained = {
+        model: loaded.model,
+        role,
+        spec,
+        reusedFrom: loaded.file,
+        training: { epochs: tr?.epochs ?? 0, steps: tr?.steps ?? 0, phase: `loading:${name}`, finalLoss: tr?.finalLoss ?? NaN },
+      };
+      progress.log(`${name}: loaded from ${loaded.file} (not trained in this run; ${t.model.paramCount().toLocaleString('en-US')} params)`);
+      models.push(t);
+      return t;
+    };
+
+    const trainOne = async (spec: TrainableSpec, name: string, role: ModelRole, phase: string, teacherLogits?: Float32Array): Promise<Trained> => {
       rec.phase(phase, name);
       // A student and its control start from the same weights and see the same batches: only the loss differs.
       const seed = deriveSeed(suite.seed, `model:${role === 'teacher' ? name : spec.name}`);
       const model = buildModel(spec, name, shape, seed);
-      let teacherLogits: Float32Array | undefined;
-      if (teacher) {
-        progress.log(`${name}: teacher logits on the training set`);
-        teacherLogits = await predictLogits(teacher, data.train, 128);
-        signals.check();
-      }
       const steps = Math.ceil(data.train.n / spec.train.batchSize) * spec.train.epochs;
       progress.begin(`${phase} ${name} (${model.paramCount().toLocaleString('en-US')} params)`, steps);
       const result = await train(model, data.train, spec.train, {
         seed: deriveSeed(suite.seed, `batches:${role === 'teacher' ? name : spec.name}`),
         teacherLogits,
-        loss: teacher ? suite.distillation : undefined,
+        loss: teacherLogits ? suite.distillation : undefined,
         onStep: (step, _total, loss) => {
           progress.update(step, loss === undefined ? '' : `loss ${loss.toFixed(4)}`);
           signals.check();
@@ -125,20 +152,41 @@ export async function runSuite(opts: SuiteRunOptions): Promise<RunJson> {
       return t;
     };
 
-    const teacher = await trainOne(suite.teacher, suite.teacher.name, 'teacher', 'teacher-training');
-    for (const s of suite.students) {
-      const st = await trainOne(s, s.name, 'student', `distillation:${s.name}`, teacher.model);
-      st.pairedWith = teacher.model.name;
+    const suiteDir = dirname(opts.loaded.file);
+    const tSpec = suite.teacher;
+    const teacher = teacherPath
+      ? loadOne(teacherPath, tSpec.name, 'teacher', tSpec)
+      : tSpec.kind === 'saved'
+        ? loadOne(resolve(suiteDir, tSpec.path), tSpec.name, 'teacher', tSpec)
+        : await trainOne(tSpec, tSpec.name, 'teacher', 'teacher-training');
+    signals.check();
+
+    const trainable = suite.students.filter((s): s is TrainableSpec => s.kind !== 'saved');
+    if (trainable.length > 0) {
+      // The teacher's logits on the training set, once for all students: part of the cost of distillation.
+      rec.phase('teacher-logits', teacher.model.name);
+      progress.log(`${teacher.model.name}: logits on the training set`);
+      const teacherLogits = await predictLogits(teacher.model, data.train, 128);
+      signals.check();
+      for (const s of trainable) {
+        const st = await trainOne(s, s.name, 'student', `distillation:${s.name}`, teacherLogits);
+        st.pairedWith = teacher.model.name;
+      }
+      for (const s of trainable) {
+        const c = await trainOne(s, `${s.name}-control`, 'control', `control-training:${s.name}-control`);
+        c.pairedWith = s.name;
+      }
     }
-    for (const s of suite.students) {
-      const c = await trainOne(s, `${s.name}-control`, 'control', `control-training:${s.name}-control`);
-      c.pairedWith = s.name;
-    }
+    for (const s of suite.students) if (s.kind === 'saved') loadOne(resolve(suiteDir, s.path), s.name, 'student', s);
 
     rec.phase('evaluation');
     for (const m of models) {
       const logits = await predictLogits(m.model, data.test, 128);
       const pred = argmaxRows(logits, shape.classes);
+      correct.set(
+        m.model.name,
+        Uint8Array.from(pred, (p, i) => (p === data.test.labels[i] ? 1 : 0)),
+      );
       const rec1: ModelRecord = {
         name: m.model.name,
         role: m.role,
@@ -149,20 +197,32 @@ export async function runSuite(opts: SuiteRunOptions): Promise<RunJson> {
         ...(m.pairedWith ? { pairedWith: m.pairedWith } : {}),
         architecture: m.model.architecture,
         training: m.training,
+        ...(m.reusedFrom ? { reusedFrom: m.reusedFrom } : {}),
       };
       rec.models.push(rec1);
       progress.log(`${rec1.name} (${rec1.role}): accuracy ${(rec1.accuracy * 100).toFixed(2)} %, macro-F1 ${rec1.macroF1.toFixed(4)}, ${rec1.params.toLocaleString('en-US')} params`);
       signals.check();
     }
 
-    await benchmarkAll(rec, models, data, suite, progress, signals.check);
+    rec.phase('saving-models');
+    for (const m of models) {
+      const dir = join(opts.dir, 'models', m.model.name);
+      await saveModel(m.model, dir, input, { ...m.training, role: m.role, suite: suite.name, seed: suite.seed, quick: opts.quick });
+      const r = rec.models.find((x) => x.name === m.model.name)!;
+      r.savedTo = relative(opts.dir, dir);
+      r.sizeBytes = statSync(join(dir, 'weights.bin')).size;
+    }
+    progress.log(`models saved under ${join(opts.dir, 'models')} (tfjs weights format; reuse a teacher with --teacher ${join(opts.dir, 'models', teacher.model.name)})`);
+
+    await benchmarkAll(rec, models, data, suite, repeats, progress, signals.check);
     rec.endPhase();
     const run = await rec.finish('completed');
-    return run;
+    return finalize(opts.dir, run, correct, suite.seed);
   } catch (e) {
     const status = e instanceof InterruptedError ? 'interrupted' : 'failed';
     const phase = rec.currentPhase();
-    await rec.finish(status, { message: (e as Error).message, ...(phase ? { phase } : {}) });
+    const run = await rec.finish(status, { message: (e as Error).message, ...(phase ? { phase } : {}) });
+    finalize(opts.dir, run, correct, suite.seed);
     throw e;
   } finally {
     signals.dispose();
@@ -171,28 +231,36 @@ export async function runSuite(opts: SuiteRunOptions): Promise<RunJson> {
   }
 }
 
-async function benchmarkAll(rec: RunRecorder, models: Trained[], data: PreparedData, suite: Suite, progress: ProgressSink, check: () => void): Promise<void> {
-  const total = models.length * suite.inference.batchSizes.length;
-  progress.begin('inference benchmarks', total);
+/** Folds repeated rounds into medians with intervals, adds the comparisons, and rewrites run.json. */
+function finalize(dir: string, run: RunJson, correct: Correctness, seed: number): RunJson {
+  const inference = aggregateInference(run.inference, seed);
+  const comparisons = compareModels(run.models, inference, correct, seed);
+  const out: RunJson = { ...run, inference, ...(comparisons.length ? { comparisons } : {}) };
+  writeJsonAtomic(join(dir, 'run.json'), out);
+  return out;
+}
+
+async function benchmarkAll(rec: RunRecorder, models: Trained[], data: PreparedData, suite: Suite, repeats: number, progress: ProgressSink, check: () => void): Promise<void> {
+  const byName = new Map(models.map((m) => [m.model.name, m.model]));
+  const schedule = inferenceSchedule([...byName.keys()], suite.inference.batchSizes, repeats);
+  progress.begin(`inference benchmarks${repeats > 1 ? ` (${repeats} interleaved rounds)` : ''}`, schedule.length);
   let done = 0;
-  for (const m of models) {
-    for (const bs of suite.inference.batchSizes) {
-      const phase = `inference:${m.model.name}:b${bs}`;
-      rec.phase(phase, m.model.name);
-      const r = await benchmarkInference(m.model, data.test, bs, suite.inference.timeMs);
-      rec.inference.push({
-        model: m.model.name,
-        batchSize: bs,
-        phase,
-        inferences: r.inferences,
-        latencyMsP50: r.latencyMsP50,
-        latencyMsP99: r.latencyMsP99,
-        latencyMsMean: r.latencyMsMean,
-        throughputPerS: r.throughputPerS,
-      });
-      progress.update(++done, `${m.model.name} b${bs}: ${r.throughputPerS.toFixed(0)}/s`);
-      check();
-    }
+  for (const slot of schedule) {
+    const model = byName.get(slot.model)!;
+    rec.phase(slot.phase, slot.model);
+    const r = await benchmarkInference(model, data.test, slot.batchSize, suite.inference.timeMs);
+    rec.inference.push({
+      model: slot.model,
+      batchSize: slot.batchSize,
+      phase: slot.phase,
+      inferences: r.inferences,
+      latencyMsP50: r.latencyMsP50,
+      latencyMsP99: r.latencyMsP99,
+      latencyMsMean: r.latencyMsMean,
+      throughputPerS: r.throughputPerS,
+    });
+    progress.update(++done, `${slot.model} b${slot.batchSize}${repeats > 1 ? ` r${slot.round}` : ''}: ${r.throughputPerS.toFixed(0)}/s`);
+    check();
   }
   progress.end();
 }

@@ -31,6 +31,8 @@ export function fieldPath(instancePath: string, extra?: string): string {
   return parts.reduce((acc, p) => (/^\d+$/.test(p) ? `${acc}[${p}]` : acc ? `${acc}.${p}` : p), '') || '(top level)';
 }
 
+const KINDS = '"transformer", "embedding-bag", "bilstm", "saved"';
+
 function describe(e: ErrorObject): string {
   const p = e.params as Record<string, unknown>;
   switch (e.keyword) {
@@ -42,8 +44,8 @@ function describe(e: ErrorObject): string {
       return `field "${fieldPath(e.instancePath)}" must be one of: ${(p.allowedValues as unknown[]).map((v) => JSON.stringify(v)).join(', ')}`;
     case 'discriminator':
       return p.error === 'mapping'
-        ? `field "${fieldPath(e.instancePath, 'kind')}" must be one of: "transformer", "embedding-bag"`
-        : `field "${fieldPath(e.instancePath, 'kind')}" is required ("transformer" or "embedding-bag")`;
+        ? `field "${fieldPath(e.instancePath, 'kind')}" must be one of: ${KINDS}`
+        : `field "${fieldPath(e.instancePath, 'kind')}" is required (one of: ${KINDS})`;
     default:
       return `field "${fieldPath(e.instancePath)}" ${e.message ?? 'is invalid'}`;
   }
@@ -128,8 +130,8 @@ export function effectiveSuite(s: Suite, quick: boolean): Suite {
   return {
     ...s,
     dataset: { ...s.dataset, ...q.dataset },
-    teacher: { ...s.teacher, train: { ...s.teacher.train, ...q.teacherTrain } },
-    students: s.students.map((m) => ({ ...m, train: { ...m.train, ...q.studentTrain } })),
+    teacher: s.teacher.kind === 'saved' ? s.teacher : { ...s.teacher, train: { ...s.teacher.train, ...q.teacherTrain } },
+    students: s.students.map((m) => (m.kind === 'saved' ? m : { ...m, train: { ...m.train, ...q.studentTrain } })),
     inference: { ...s.inference, ...q.inference },
     baseline: { ...s.baseline, ...q.baseline },
   };

@@ -2,16 +2,29 @@ import type { TrainConfig } from '../distillation/train.js';
 import type { DistillationLossConfig } from '../distillation/loss.js';
 
 export interface DatasetSpec {
-  name: 'spam-assassin';
+  name: 'spam-assassin' | 'brown-genre';
+  /** brown-genre: words per passage (default 100). */
+  passageWords?: number;
   testFraction: number;
   maxExamples?: number;
   vocabSize: number;
   seqLen: number;
 }
 
-export type ModelSpec =
+export type TrainableSpec =
   | { name: string; kind: 'transformer'; dModel: number; heads: number; layers: number; ffDim: number; train: TrainConfig }
-  | { name: string; kind: 'embedding-bag'; dModel: number; hidden: number; train: TrainConfig };
+  | { name: string; kind: 'embedding-bag'; dModel: number; hidden: number; train: TrainConfig }
+  | { name: string; kind: 'bilstm'; dModel: number; hidden: number; train: TrainConfig };
+
+/** A model saved by kdbench (model.json + weights.bin + vocab.json), used as it is instead of trained. */
+export interface SavedSpec {
+  name: string;
+  kind: 'saved';
+  /** Folder with model.json (or the model.json file); relative paths are relative to the suite file. */
+  path: string;
+}
+
+export type ModelSpec = TrainableSpec | SavedSpec;
 
 export interface Suite {
   name: string;
@@ -21,7 +34,7 @@ export interface Suite {
   teacher: ModelSpec;
   students: ModelSpec[];
   distillation: DistillationLossConfig;
-  inference: { batchSizes: number[]; timeMs: number };
+  inference: { batchSizes: number[]; timeMs: number; repeats?: number };
   baseline?: { seconds?: number };
   quick?: {
     dataset?: Partial<Pick<DatasetSpec, 'maxExamples' | 'seqLen' | 'vocabSize'>>;

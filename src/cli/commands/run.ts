@@ -5,6 +5,7 @@ import { UserError } from '../../errors.js';
 import { CARBON_FLAGS, CARBON_USAGE, carbonOptionsFromFlags, prepareCarbon } from '../../carbon/index.js';
 import { loadSuite, availableSuites, DEFAULT_SUITE } from '../../suites/load.js';
 import { BACKENDS } from '../../distillation/backend.js';
+import { resolveTeacherPath } from '../../distillation/models/reuse.js';
 import { createRunDir } from '../../run/run-dir.js';
 import { Progress } from '../progress.js';
 
@@ -18,6 +19,10 @@ control, evaluates all of them and benchmarks their inference, measuring the ene
   --quick               the same path on a small slice with few steps (a smoke test)
   --out DIR             run directory (must not exist or be empty); default: a new folder under reports/
   --backend NAME        force a TensorFlow.js backend: ${BACKENDS.join(', ')} (default: the first that loads)
+  --repeats N           interleaved rounds of the inference benchmarks, for medians and 95 % intervals
+                        (default: the suite's inference.repeats, else 1)
+  --teacher PATH        reuse a saved teacher (a run directory, its models/<name> folder or model.json)
+                        instead of training one
   --interval-ms N       power sampling interval (default 100)
   --quiet               no progress output
 ${CARBON_USAGE}
@@ -28,6 +33,8 @@ const FLAGS = {
   quick: { type: 'boolean' },
   out: { type: 'string' },
   backend: { type: 'string' },
+  repeats: { type: 'string' },
+  teacher: { type: 'string' },
   'interval-ms': { type: 'string' },
   quiet: { type: 'boolean' },
 } as const;
@@ -47,9 +54,11 @@ export async function run(argv: string[]): Promise<number> {
   const { values, positionals } = parseCommandArgs(argv, FLAGS, usage);
   if (positionals.length > 1) throw new UserError(`expected at most one SUITE, got: ${positionals.join(' ')}\n\n${usage}`);
   const intervalMs = numberFlag('interval-ms', values['interval-ms'], { min: 10, max: 60_000, integer: true }) ?? 100;
+  const repeats = numberFlag('repeats', values.repeats, { min: 1, max: 100, integer: true });
   // Everything the user gave is checked before any work starts.
   const loaded = loadSuite(positionals[0] ?? DEFAULT_SUITE);
   const carbon = prepareCarbon(carbonOptionsFromFlags(values));
+  const teacherPath = values.teacher === undefined ? undefined : resolveTeacherPath(values.teacher);
   const dir = createRunDir(values.out, `${loaded.suite.name}${values.quick ? '-quick' : ''}`);
   const progress = new Progress(process.stderr, Boolean(process.stderr.isTTY) && process.env.TERM !== 'dumb', Boolean(values.quiet));
   progress.log(`run directory: ${dir}`);
@@ -62,6 +71,8 @@ export async function run(argv: string[]): Promise<number> {
       quick: Boolean(values.quick),
       dir,
       backend: values.backend,
+      repeats,
+      teacherPath,
       carbon,
       intervalMs,
       argv: ['kdbench', 'run', ...argv],

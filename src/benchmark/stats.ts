@@ -1,0 +1,96 @@
+/** Medians and seeded percentile-bootstrap 95 % confidence intervals, for repeated measurements. */
+import { rng } from '../distillation/random.js';
+
+export type Interval = [number, number];
+
+export function median(xs: readonly number[]): number {
+  if (xs.length === 0) return NaN;
+  const s = [...xs].sort((a, b) => a - b);
+  const m = s.length >> 1;
+  return s.length % 2 ? s[m] : (s[m - 1] + s[m]) / 2;
+}
+
+/** The q-quantile (0..1) of sorted values, linear interpolation between order statistics. */
+export function quantileSorted(sorted: readonly number[], q: number): number {
+  if (sorted.length === 0) return NaN;
+  const pos = (sorted.length - 1) * q;
+  const lo = Math.floor(pos);
+  const hi = Math.ceil(pos);
+  return sorted[lo] + (sorted[hi] - sorted[lo]) * (pos - lo);
+}
+
+function resample(xs: readonly number[], rand: () => number): number[] {
+  return Array.from({ length: xs.length }, () => xs[Math.floor(rand() * xs.length)]);
+}
+
+export interface BootstrapOptions {
+  seed: number;
+  /** Bootstrap resamples (default 2000). */
+  resamples?: number;
+  /** Confidence level (default 0.95). */
+  level?: number;
+}
+
+function percentileInterval(stats: number[], level: number): Interval {
+  const finite = stats.filter(Number.isFinite).sort((a, b) => a - b);
+  const a = (1 - level) / 2;
+  return [quantileSorted(finite, a), quantileSorted(finite, 1 - a)];
+}
+
+/** Percentile-bootstrap CI of the median of `xs` (NaN interval for fewer than 2 values). */
+export function bootstrapMedianCI(xs: readonly number[], opts: BootstrapOptions): Interval {
+  if (xs.length < 2) return [NaN, NaN];
+  const rand = rng(opts.seed);
+  const stats = Array.from({ length: opts.resamples ?? 2000 }, () => median(resample(xs, rand)));
+  return percentileInterval(stats, opts.level ?? 0.95);
+}
+
+/** Percentile-bootstrap CI of median(a) / median(b), resampling a and b independently. */
+export function bootstrapRatioCI(a: readonly number[], b: readonly number[], opts: BootstrapOptions): Interval {
+  if (a.length < 2 || b.length < 2) return [NaN, NaN];
+  const rand = rng(opts.seed);
+  const stats = Array.from({ length: opts.resamples ?? 2000 }, () => median(resample(a, rand)) / median(resample(b, rand)));
+  return percentileInterval(stats, opts.level ?? 0.95);
+}
+
+/**
+ * Percentile-bootstrap CI of mean(a - b) over paired observations (e.g. per-example correctness of two
+ * models on the same test set: the difference in accuracy).
+ */
+export function bootstrapPairedMeanDiffCI(a: readonly number[], b: readonly number[], opts: BootstrapOptions): Interval {
+  if (a.length !== b.length) throw new Error('paired samples must have the same length');
+  if (a.length < 2) return [NaN, NaN];
+  const rand = rng(opts.seed);
+  const n = a.length;
+  const stats = Array.from({ length: opts.resamples ?? 2000 }, () => {
+    let s = 0;
+    for (let k = 0; k < n; k++) {
+      const i = Math.floor(rand() * n);
+      s += a[i] - b[i];
+    }
+    return s / n;
+  });
+  return percentileInterval(stats, opts.level ?? 0.95);
+}
+
+/** (hi - lo) / |estimate|. */
+export function relativeWidth(ci: Interval, estimate: number): number {
+  return (ci[1] - ci[0]) / Math.abs(estimate);
+}
+
+/**
+ * Why an interval cannot support a claim, or undefined when it can: it is missing (too few repeats),
+ * it includes `neutral` (1 for a ratio, 0 for a difference), or it is wider than `maxRelWidth` of the estimate.
+ */
+export function intervalWarning(ci: Interval, estimate: number, neutral: number, maxRelWidth = 0.5): string | undefined {
+  if (!Number.isFinite(ci[0]) || !Number.isFinite(ci[1])) return 'no confidence interval: fewer than 2 repeats (use --repeats 5 or more)';
+  const parts: string[] = [];
+  if (ci[0] <= neutral && neutral <= ci[1]) parts.push(`the 95 % interval [${fmt(ci[0])}, ${fmt(ci[1])}] includes ${neutral}: no difference is shown`);
+  const w = relativeWidth(ci, estimate);
+  if (neutral !== 0 && w > maxRelWidth) parts.push(`the 95 % interval is ${(w * 100).toFixed(0)} % of the estimate wide (over ${(maxRelWidth * 100).toFixed(0)} %): too noisy to quote`);
+  return parts.length ? parts.join('; ') : undefined;
+}
+
+function fmt(x: number): string {
+  return Math.abs(x) >= 100 ? x.toFixed(0) : x.toPrecision(3);
+}
