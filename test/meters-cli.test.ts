@@ -66,7 +66,7 @@ test('measure: phases from markers, markers removed, exit code passed through, r
   for (const p of run.phases) assert.ok(Math.abs(p.energyJ - p.domains.reduce((a, d) => a + d.energyJ, 0)) < 1e-6);
   assert.ok(Math.abs(run.phases.reduce((a, p) => a + p.energyJ, 0) - t.energyJ) < 1e-6, 'phases add up to the total');
   assert.ok(run.carbon && run.carbon.gCO2e > 0);
-  assert.ok(Array.isArray((run.environment as { meterNotes?: string[] }).meterNotes));
+  assert.ok(run.meter.notes.some((n) => /GPU 0 \(Stub GPU 0\): NVML energy counter/.test(n)), run.meter.notes.join('\n'));
   assert.ok(run.meter.samplerCpuS >= 0 && run.meter.sampleCount > 10);
   const csv = readFileSync(join(out, 'samples.csv'), 'utf8').split('\n');
   assert.equal(csv[0], 't_s,timestamp,device,method,power_w,energy_j,phase');
@@ -96,7 +96,7 @@ test('measure: a clean exit is "completed" with exit code 0; GPUs without counte
   assert.ok(gpu.idleJ !== undefined && Math.abs(gpu.energyJ - gpu.idleJ) < 0.05 * gpu.energyJ);
   assert.ok(run.totals!.netEnergyJ !== undefined && run.totals!.netEnergyJ < run.totals!.energyJ);
   assert.deepEqual(run.meter.problems, []);
-  const notes = (run.environment as { meterNotes: string[] }).meterNotes;
+  const notes = run.meter.notes;
   assert.ok(notes.some((n) => /NVML unavailable/.test(n)) && notes.some((n) => /GPU 0 .*nvidia-smi power.draw.instant sampled/.test(n)), notes.join('\n'));
 });
 

@@ -95,9 +95,9 @@ export async function run(argv: string[]): Promise<number> {
   const exe = resolveCommand(cmd);
 
   const selection = selectSources({ intervalMs, attach: true });
-  const environment = { ...(await collectEnvironment()), meterNotes: selection.notes };
+  const environment = await collectEnvironment();
   const dir = createRunDir(values.out, `measure-${basename(cmd)}`);
-  const rec = await RunRecorder.begin({ dir, kind: 'measure', argv: ['measure', ...argv], environment, intervalMs, sources: selection.sources, carbon });
+  const rec = await RunRecorder.begin({ dir, kind: 'measure', argv: ['measure', ...argv], environment, intervalMs, sources: selection.sources, notes: selection.notes, carbon });
 
   let interrupted: NodeJS.Signals | undefined;
   let child: ChildProcess | undefined;
