@@ -6,7 +6,9 @@
  *   distillation + student:  E_S(N) = C + N x s
  *   N* = C / (t - s), "never" when s >= t.
  *
- * C is the gross energy of the student's distillation phase(s). The teacher's training is not in C:
+ * C is the gross energy of the student's distillation phase(s): its own distillation training, plus
+ * phases shared by all students (the teacher's logits on the training set), charged in full to each
+ * student, since distilling that one student alone needs them too. The teacher's training is not in C:
  * both scenarios serve the same trained teacher's knowledge, so it cancels. Where the teacher was
  * trained only to be distilled, it belongs in C; that figure is given too (nStarWithTeacherTraining).
  * t and s are gross joules per inference at the same batch size.
@@ -41,10 +43,15 @@ export function breakEvenPoint(costJ: number, teacherJ: number, studentJ: number
   return costJ / saving;
 }
 
-/** Phases that distilled this student: its training phase and any other "distillation..." phase of it. */
+/** Phases every student's distillation needs, computed once (kdbench run: the teacher's logits on the training set). */
+export const SHARED_DISTILLATION_PHASES = ['teacher-logits'];
+
+/** Phases that distilled this student: its training phase, any other "distillation..." phase of it, and the shared ones. */
 export function distillationPhases(run: RunJson, student: string): RunJson['phases'] {
   const trainingPhase = run.models.find((m) => m.name === student)?.training?.phase;
-  return run.phases.filter((p) => p.model === student && (p.name === trainingPhase || p.name.startsWith('distillation')));
+  const own = run.phases.filter((p) => p.model === student && (p.name === trainingPhase || p.name.startsWith('distillation')));
+  if (own.length === 0) return [];
+  return [...run.phases.filter((p) => SHARED_DISTILLATION_PHASES.some((s) => p.name === s || p.name.startsWith(`${s}:`))), ...own];
 }
 
 /** One entry per student that has a distillation phase and inference figures at the teacher's batch size. */

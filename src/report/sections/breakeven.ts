@@ -14,7 +14,7 @@ export function breakEvenBlocks(run: RunJson, list: BreakEven[] = breakEvens(run
     p(
       'Serving N inferences with the teacher alone costs N x t joules; distilling a student and serving with it costs C + N x s. ',
       'The two are equal at N* = C / (t - s); past N* the student has paid back its distillation. ',
-      'C is the energy of the student\'s distillation phase(s). ',
+      'C is the energy of the student\'s distillation phase(s): its own distillation training plus the phases all students share (the teacher\'s logits on the training set), charged in full to each student because distilling that one student alone needs them too. ',
       { b: 'Assumption: the teacher\'s training is not in C' },
       ', because both choices need the trained teacher (you serve it, or you distil it), so it cancels out. ',
       'Where the teacher was trained only to be distilled, its training belongs in C; that figure is in the last column. ',
