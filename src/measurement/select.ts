@@ -1,4 +1,4 @@
-import type { SourceSpec } from './types.js';
+import type { SmiGpuSpec, SourceSpec } from './types.js';
 import { cpuPowerPerCore, DRAM_WATTS_PER_GB, DRAM_WATTS_PER_GB_SOURCE } from './constants.js';
 import { cpuModel } from '../run/environment.js';
 import { probeNvml, probeSmi, nvidiaSmiBinary, type NvmlProbe, type SmiProbe } from './gpu-probe.js';
@@ -55,6 +55,7 @@ function selectGpus(opts: SelectOptions, nvml: NvmlProbe, smi: () => SmiProbe, s
   }
   const wanted = rest ? new Set(rest.map((g) => g.index)) : undefined;
   const sampled: number[] = [];
+  const probed: SmiGpuSpec[] = [];
   for (const g of s.gpus) {
     if (wanted && !wanted.has(g.index)) continue;
     const why = rest ? `${rest.find((r) => r.index === g.index)?.counterError}; ` : '';
@@ -63,9 +64,12 @@ function selectGpus(opts: SelectOptions, nvml: NvmlProbe, smi: () => SmiProbe, s
       continue;
     }
     sampled.push(g.index);
+    probed.push({ index: g.index, name: g.name, uuid: g.uuid, powerField: g.powerField });
     notes.push(`GPU ${g.index} (${g.name}): ${why}nvidia-smi ${g.powerField} sampled every ${opts.intervalMs} ms and integrated (method sampled)`);
   }
-  if (sampled.length > 0) sources.push({ kind: 'nvidia-smi', binary: s.binary!, intervalMs: opts.intervalMs, ...(wanted || sampled.length < s.gpus.length ? { gpus: sampled } : {}) });
+  if (sampled.length > 0) {
+    sources.push({ kind: 'nvidia-smi', binary: s.binary!, intervalMs: opts.intervalMs, ...(wanted || sampled.length < s.gpus.length ? { gpus: sampled } : {}), probed });
+  }
 }
 
 /**

@@ -71,11 +71,20 @@ export type SourceSpec =
   | { kind: 'process-cpu-estimate'; pid?: number; attach?: boolean; wattsPerCore: number; wattsPerCoreSource: string; cpuModel: string }
   | { kind: 'process-dram-estimate'; pid?: number; attach?: boolean; wattsPerGB: number; wattsPerGBSource: string }
   /** `gpus`: indices to sample (default all); used for GPUs whose NVML energy counter is missing. */
-  | { kind: 'nvidia-smi'; binary: string; intervalMs: number; gpus?: number[] }
+  /** `probed`: what select.ts already learnt (names, power field per GPU), so start() need not ask again. */
+  | { kind: 'nvidia-smi'; binary: string; intervalMs: number; gpus?: number[]; probed?: SmiGpuSpec[] }
   /** NVML energy counters of the GPUs at `gpus` (indices), through FFI. */
   | { kind: 'nvml'; library: string; gpus: number[] }
   /** RAPL zones under a powercap root; `zones` are folder names (intel-rapl:0, intel-rapl:0:2 ...). */
   | { kind: 'rapl'; root: string; zones: RaplZoneSpec[] };
+
+/** A GPU as nvidia-smi described it when the sources were chosen. */
+export interface SmiGpuSpec {
+  index: number;
+  name: string;
+  uuid: string;
+  powerField: 'power.draw.instant' | 'power.draw';
+}
 
 /** A RAPL zone chosen for measuring, with the device it counts for. */
 export interface RaplZoneSpec {

@@ -97,6 +97,7 @@ export async function run(argv: string[]): Promise<number> {
   const selection = selectSources({ intervalMs, attach: true });
   const environment = await collectEnvironment();
   const dir = createRunDir(values.out, `measure-${basename(cmd)}`);
+  if (!values.quiet) for (const n of selection.notes) process.stderr.write(`kdbench: ${n.replace(/\n/g, '\n  ')}\n`);
   const rec = await RunRecorder.begin({ dir, kind: 'measure', argv: ['measure', ...argv], environment, intervalMs, sources: selection.sources, notes: selection.notes, carbon });
 
   let interrupted: NodeJS.Signals | undefined;

@@ -1,7 +1,7 @@
 import { spawn, execFileSync, type ChildProcess } from 'node:child_process';
 import { readStat } from '../proc.js';
 import { createInterface } from 'node:readline';
-import type { DomainInfo, EnergySource, RawReading } from '../types.js';
+import type { DomainInfo, EnergySource, RawReading, SmiGpuSpec } from '../types.js';
 import type { Clock } from '../clock.js';
 
 /** nvidia-smi prints local time as "YYYY/MM/DD HH:MM:SS.mmm"; returns ms since epoch, or undefined. */
@@ -94,7 +94,7 @@ export class NvidiaSmiSource implements EnergySource {
   readonly lagMs: number;
 
   constructor(
-    private readonly opts: { binary: string; intervalMs: number; gpus?: number[] },
+    private readonly opts: { binary: string; intervalMs: number; gpus?: number[]; probed?: SmiGpuSpec[] },
     private readonly clock: Clock,
   ) {
     // A probe's line arrives at most one interval (plus pipe latency) after its moment.
@@ -103,9 +103,13 @@ export class NvidiaSmiSource implements EnergySource {
 
   async start(): Promise<DomainInfo[]> {
     const wanted = this.opts.gpus ? new Set(this.opts.gpus) : undefined;
-    const gpus = listSmiGpus(this.opts.binary).filter((g) => !wanted || wanted.has(g.index));
+    const probed = this.opts.probed;
+    const gpus = (probed ?? listSmiGpus(this.opts.binary)).filter((g) => !wanted || wanted.has(g.index));
     if (gpus.length === 0) throw new Error(wanted ? `nvidia-smi lists none of GPUs ${[...wanted].join(',')}` : 'nvidia-smi lists no GPU');
-    const instant = smiFieldSupport(this.opts.binary, 'power.draw.instant');
+    // Each nvidia-smi call can take a second on a large machine: reuse what select.ts learnt.
+    const instant = probed
+      ? new Map(probed.map((g) => [g.index, g.powerField === 'power.draw.instant']))
+      : smiFieldSupport(this.opts.binary, 'power.draw.instant');
     const anyInstant = [...instant.values()].some(Boolean);
     const fields = anyInstant ? 'timestamp,index,power.draw.instant,power.draw' : 'timestamp,index,power.draw';
     this.args = [`--query-gpu=${fields}`, '--format=csv,noheader,nounits', '-lms', String(this.opts.intervalMs)];
