@@ -3,7 +3,19 @@
  * handles, names, UUIDs, the total-energy counter and the power reading. Every NVML call returns an
  * nvmlReturn_t; anything but 0 becomes an NvmlError carrying the code and nvmlErrorString's text.
  */
-import koffi, { type LibraryHandle, type TypeObject } from 'koffi';
+import { createRequire } from 'node:module';
+import type { LibraryHandle, TypeObject } from 'koffi';
+
+type Koffi = typeof import('koffi');
+let koffiModule: Koffi | undefined;
+/**
+ * koffi is loaded on first use, not at import: a platform where its native part cannot load must
+ * lose the NVML meter only (with the reason), not every command that imports the meters.
+ */
+function koffi(): Koffi {
+  koffiModule ??= createRequire(import.meta.url)('koffi') as Koffi;
+  return koffiModule;
+}
 
 export const NVML_SUCCESS = 0;
 export const NVML_ERROR_NOT_SUPPORTED = 3;
@@ -29,7 +41,7 @@ type Fn = (...args: unknown[]) => unknown;
 let deviceType: TypeObject | undefined;
 /** koffi registers type names globally: declare the opaque handle type once per thread. */
 function nvmlDeviceType(): TypeObject {
-  deviceType ??= koffi.pointer('kdbench_nvmlDevice_t', koffi.opaque());
+  deviceType ??= koffi().pointer('kdbench_nvmlDevice_t', koffi().opaque());
   return deviceType;
 }
 
@@ -52,7 +64,8 @@ export class Nvml {
 
   /** Loads the library and calls nvmlInit_v2. Throws Error (cannot load) or NvmlError (init failed). */
   static open(path = nvmlLibraryPath()): Nvml {
-    const lib = koffi.load(path);
+    const k = koffi();
+    const lib = k.load(path);
     const dev = nvmlDeviceType();
     const decl = (proto: string): Fn => lib.func(proto) as Fn;
     const fn: Record<string, Fn> = {
@@ -60,11 +73,11 @@ export class Nvml {
       shutdown: decl('int nvmlShutdown()'),
       errorString: decl('const char *nvmlErrorString(int result)'),
       count: decl('int nvmlDeviceGetCount_v2(_Out_ unsigned int *count)'),
-      handle: lib.func('nvmlDeviceGetHandleByIndex_v2', 'int', ['unsigned int', koffi.out(koffi.pointer(dev))]) as Fn,
-      name: lib.func('nvmlDeviceGetName', 'int', [dev, koffi.pointer('char'), 'unsigned int']) as Fn,
-      uuid: lib.func('nvmlDeviceGetUUID', 'int', [dev, koffi.pointer('char'), 'unsigned int']) as Fn,
-      energy: lib.func('nvmlDeviceGetTotalEnergyConsumption', 'int', [dev, koffi.out(koffi.pointer('unsigned long long'))]) as Fn,
-      power: lib.func('nvmlDeviceGetPowerUsage', 'int', [dev, koffi.out(koffi.pointer('unsigned int'))]) as Fn,
+      handle: lib.func('nvmlDeviceGetHandleByIndex_v2', 'int', ['unsigned int', k.out(k.pointer(dev))]) as Fn,
+      name: lib.func('nvmlDeviceGetName', 'int', [dev, k.pointer('char'), 'unsigned int']) as Fn,
+      uuid: lib.func('nvmlDeviceGetUUID', 'int', [dev, k.pointer('char'), 'unsigned int']) as Fn,
+      energy: lib.func('nvmlDeviceGetTotalEnergyConsumption', 'int', [dev, k.out(k.pointer('unsigned long long'))]) as Fn,
+      power: lib.func('nvmlDeviceGetPowerUsage', 'int', [dev, k.out(k.pointer('unsigned int'))]) as Fn,
     };
     const nvml = new Nvml(path, lib, fn);
     nvml.check('nvmlInit_v2', fn.init() as number);
