@@ -4,11 +4,12 @@ import type { Block, Inline } from './doc.js';
 /** Escapes text for Markdown tables and inline text (also neutralises raw HTML). */
 export function md(s: unknown): string {
   return String(s)
+    .replace(/\\/g, '\\\\')
     .replace(/&/g, '&amp;')
     .replace(/</g, '&lt;')
     .replace(/>/g, '&gt;')
     .replace(/\|/g, '\\|')
-    .replace(/([*_`[\]\\])/g, '\\$1')
+    .replace(/([*_`[\]])/g, '\\$1')
     .replace(/\r?\n/g, ' ');
 }
 

@@ -1,0 +1,99 @@
+/** Bad input to `kdbench report`: not a run, a newer schema, broken JSON, and partial runs (reported, marked partial). */
+import { after, test } from 'node:test';
+import assert from 'node:assert/strict';
+import { spawnSync } from 'node:child_process';
+import { mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync, appendFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { tmpdir } from 'node:os';
+import { fileURLToPath } from 'node:url';
+import { handRun, writeRunDir } from './fixtures/runs/hand-run.js';
+import { writeReports } from '../src/report/index.js';
+
+const MAIN = fileURLToPath(new URL('../src/cli/main.js', import.meta.url));
+const tmp = mkdtempSync(join(tmpdir(), 'kdbench-report-input-'));
+after(() => rmSync(tmp, { recursive: true, force: true }));
+
+function report(...args: string[]) {
+  return spawnSync(process.execPath, [MAIN, 'report', ...args], { encoding: 'utf8', timeout: 60_000 });
+}
+
+/** A user error: exit 2, the message, no stack trace. */
+function assertUserError(r: ReturnType<typeof report>, pattern: RegExp) {
+  assert.equal(r.status, 2, `exit ${r.status}; stderr: ${r.stderr}`);
+  assert.match(r.stderr, pattern);
+  assert.doesNotMatch(r.stderr, /\n\s+at /, 'no stack trace for a user error');
+  assert.doesNotMatch(r.stderr, /internal error/);
+}
+
+test('a folder that is not a run, a missing folder, a file, no argument', () => {
+  const empty = join(tmp, 'empty');
+  mkdirSync(empty);
+  assertUserError(report(empty), /not a kdbench run directory \(no run\.json\)/);
+  assertUserError(report(join(tmp, 'nowhere')), /no such folder/);
+  writeFileSync(join(tmp, 'file.txt'), 'x');
+  assertUserError(report(join(tmp, 'file.txt')), /not a folder/);
+  assertUserError(report(), /expected one RUN_DIR/);
+  const other = join(tmp, 'other-json');
+  mkdirSync(other);
+  writeFileSync(join(other, 'run.json'), JSON.stringify({ schemaVersion: 1, hello: 'world' }));
+  assertUserError(report(other), /not a kdbench run \(fields missing.*phases/);
+});
+
+test('a run written by a newer schema is refused with the reason', () => {
+  const run = handRun();
+  run.schemaVersion = 99;
+  const dir = writeRunDir(join(tmp, 'newer'), run);
+  assertUserError(report(dir), /newer kdbench \(schemaVersion 99; this one reads up to 1\)/);
+});
+
+test('a run.json cut short (not JSON) is refused, not crashed on', () => {
+  const dir = join(tmp, 'torn-json');
+  mkdirSync(dir);
+  writeFileSync(join(dir, 'run.json'), JSON.stringify(handRun()).slice(0, 500));
+  assertUserError(report(dir), /not valid JSON/);
+});
+
+test('a partial run is reported and clearly marked partial, unknowns as n/a', async () => {
+  const run = handRun();
+  run.status = 'failed';
+  run.error = { message: 'out of memory', phase: 'distillation:student-b' };
+  run.endedAt = null;
+  run.phases = run.phases.slice(0, 4);
+  run.totals = null;
+  run.carbon = null;
+  run.inference = [];
+  run.models = [];
+  const dir = writeRunDir(join(tmp, 'partial'), run);
+  // The sampler was killed mid-line.
+  appendFileSync(join(dir, 'samples.csv'), '12.5000,2026-01-02T03:04:12.500Z,cp');
+  const r = report(dir);
+  assert.equal(r.status, 0, r.stderr);
+  assert.match(r.stderr, /PARTIAL run: status failed/);
+  const mdText = readFileSync(join(dir, 'report.md'), 'utf8');
+  assert.match(mdText.split('\n')[0], /^# kdbench report: hand \(PARTIAL: FAILED\)$/);
+  assert.match(mdText, /PARTIAL RUN: this run did not complete \(status "failed": out of memory \(in phase distillation:student-b\)\)/);
+  assert.match(mdText, /1 unreadable row\(s\) skipped/);
+  assert.match(mdText, /ended n\/a/);
+  assert.match(mdText, /## Carbon\n\nn\/a/);
+  const html = readFileSync(join(dir, 'report.html'), 'utf8');
+  assert.match(html, /<title>kdbench report: hand \(PARTIAL: FAILED\)<\/title>/);
+  assert.match(html, /class="warning"[^>]*><strong>Warning:<\/strong> PARTIAL RUN/);
+  const summary = readFileSync(join(dir, 'summary.csv'), 'utf8');
+  assert.equal(summary.trim().split('\n').length, 1, 'no models: header only');
+  // A run whose process died ("running" forever) is partial too; reports still build.
+  run.status = 'running';
+  delete run.error;
+  writeRunDir(dir, run, null);
+  const files = await writeReports(dir);
+  assert.ok(files.includes('report.html'));
+  assert.match(readFileSync(join(dir, 'report.md'), 'utf8'), /PARTIAL: RUNNING[\s\S]*stopped without finishing run\.json/);
+});
+
+test('no samples.csv: the report says so instead of drawing an empty chart', async () => {
+  const dir = writeRunDir(join(tmp, 'nosamples'), handRun(), null);
+  const files = await writeReports(dir);
+  assert.ok(!files.includes('charts/power.png'));
+  const mdText = readFileSync(join(dir, 'report.md'), 'utf8');
+  assert.match(mdText, /samples\.csv is missing: no power-over-time chart/);
+  assert.match(mdText, /Power over time: n\/a/);
+});
