@@ -3,6 +3,7 @@ import { mkdirSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { metersMarkdown, runMetersBench } from './meters.js';
+import { runSuitesBench, suitesMarkdown } from './suites.js';
 
 const REPO = fileURLToPath(new URL('../../', import.meta.url));
 const OUT = join(REPO, 'reports', 'bench');
@@ -10,9 +11,18 @@ const OUT = join(REPO, 'reports', 'bench');
 async function main(): Promise<void> {
   mkdirSync(OUT, { recursive: true });
   const started = Date.now();
-  const meters = await runMetersBench((s) => process.stderr.write(`bench: ${s}\n`));
-  writeFileSync(join(OUT, 'meters.json'), JSON.stringify(meters, null, 2) + '\n');
-  writeFileSync(join(OUT, 'meters.md'), metersMarkdown(meters));
+  // `npm run bench -- suites` (or meters) runs one benchmark only.
+  const only = process.argv[2];
+  if (!only || only === 'meters') {
+    const meters = await runMetersBench((s) => process.stderr.write(`bench: ${s}\n`));
+    writeFileSync(join(OUT, 'meters.json'), JSON.stringify(meters, null, 2) + '\n');
+    writeFileSync(join(OUT, 'meters.md'), metersMarkdown(meters));
+  }
+  if (!only || only === 'suites') {
+    const suites = await runSuitesBench((s) => process.stderr.write(`bench: ${s}\n`));
+    writeFileSync(join(OUT, 'suites.json'), JSON.stringify(suites, null, 2) + '\n');
+    writeFileSync(join(OUT, 'suites.md'), suitesMarkdown(suites));
+  }
   process.stderr.write(`bench: done in ${((Date.now() - started) / 1000).toFixed(0)} s; ${join(OUT, 'meters.md')}\n`);
 }
 

@@ -67,12 +67,12 @@ export async function saveModel(model: TextClassifier, dir: string, input: Omit<
   return ['model.json', 'weights.bin', 'vocab.json'].map((f) => join(dir, f));
 }
 
-/** A folder with model.json, or the model.json file itself. */
-export function resolveModelJson(path: string): string {
+/** A folder with model.json, or the model.json file itself; `label` names it in errors. */
+export function resolveModelJson(path: string, label = `saved model ${path}`): string {
   const p = resolve(path);
-  if (!existsSync(p)) throw new UserError(`saved model not found: ${path}`);
+  if (!existsSync(p)) throw new UserError(`${label}: not found`);
   const file = statSync(p).isDirectory() ? join(p, 'model.json') : p;
-  if (!existsSync(file)) throw new UserError(`saved model ${path}: no model.json in that folder`);
+  if (!existsSync(file)) throw new UserError(`${label}: no model.json in that folder (nor a run.json of a kdbench run)`);
   return file;
 }
 

@@ -23,9 +23,5 @@ export function resolveTeacherPath(path: string): string {
     if (!existsSync(join(dir, 'model.json'))) throw new UserError(`--teacher ${path}: that run did not save its teacher (no ${join(dir, 'model.json')})`);
     return join(dir, 'model.json');
   }
-  try {
-    return resolveModelJson(path);
-  } catch (e) {
-    throw new UserError(`--teacher ${(e as Error).message.replace(/^saved model /, '')}`);
-  }
+  return resolveModelJson(path, `--teacher ${path}`);
 }
