@@ -53,6 +53,7 @@ test('the same suite on two machines: per-model tables, charts, CSV', () => {
   // Energy per 1,000 inferences, model by model: machine B uses half.
   assert.match(mdText, /\| student-a \| 3 ± 0\.3 \(batch 8\) \| 1\.5 ± 0\.3 \(batch 8\) \|/);
   assert.match(mdText, /\| teacher \| 90\.00 % \| 90\.00 % \|/);
+  assert.match(mdText, /- student-a: least energy on R2 \(1\.5 J per 1,000 inferences, 0\.5x of R1's 3 J\), outside the measurement error bounds; least CO2e on R2 \(.*0\.4x of R1's\)/);
   const [head, ...rows] = parseCsv(readFileSync(join(out, 'compare.csv'), 'utf8')).filter((x) => x.length > 1);
   assert.equal(rows.length, 6);
   const col = (name: string) => head.indexOf(name);

@@ -69,6 +69,9 @@ export function powerChart(run: RunJson, rows: SampleRow[]): { config: ChartConf
   const devices = [...new Set(rows.map((r) => r.device))];
   const bands = phaseBands(run, rows);
   const method = new Map(run.meter.domains.map((d) => [d.device, d.method]));
+  const ends = [...rows.map((r) => r.t), ...bands.flatMap((b) => [b.t0, b.t1])];
+  const xMin = Math.max(0, Math.min(...ends));
+  const xMax = Math.max(...ends);
   const config: ChartConfiguration<'line'> = {
     type: 'line',
     data: {
@@ -92,8 +95,8 @@ export function powerChart(run: RunJson, rows: SampleRow[]): { config: ChartConf
         legend: { display: true, position: 'bottom' },
       },
       scales: {
-        x: { type: 'linear', title: { display: true, text: 'seconds since the meter started' } },
-        y: { beginAtZero: true, title: { display: true, text: 'watts' } },
+        x: { type: 'linear', min: Math.floor(xMin), max: xMax, title: { display: true, text: 'seconds since the meter started' } },
+        y: { beginAtZero: true, grace: '8%', title: { display: true, text: 'watts' } },
       },
     },
     plugins: [bandsPlugin(bands)],

@@ -61,6 +61,33 @@ function perModelTable(runs: LoadedRun[], figs: ModelFigures[][], names: string[
   );
 }
 
+/** Per model: which run used the least energy and the least CO2e per 1,000 inferences, and whether the difference stands out of the error bounds. */
+function verdicts(runs: LoadedRun[], figs: ModelFigures[][], names: string[]): string[] {
+  const out: string[] = [];
+  for (const name of names) {
+    const vals = runs
+      .map((r, i) => ({ r, f: figs[i].find((f) => f.model.name === name) }))
+      .filter((v): v is { r: LoadedRun; f: ModelFigures } => v.f?.energyJPer1000 !== undefined);
+    if (vals.length < 2) continue;
+    const byE = [...vals].sort((x, y) => (x.f.energyJPer1000 as number) - (y.f.energyJPer1000 as number));
+    const lo = byE[0];
+    const hi = byE[byE.length - 1];
+    const e = (v: typeof lo) => v.f.energyJPer1000 as number;
+    const u = (v: typeof lo) => v.f.energyUncertaintyJPer1000 ?? 0;
+    const overlap = e(lo) + u(lo) >= e(hi) - u(hi);
+    let line = `${name}: least energy on ${lo.r.label} (${sig(e(lo))} J per 1,000 inferences, ${ratio(e(lo) / e(hi))} of ${hi.r.label}'s ${sig(e(hi))} J)`;
+    line += overlap ? ', but within the measurement error bounds: not a difference to claim' : ', outside the measurement error bounds';
+    const withG = vals.filter((v) => v.f.gCO2ePer1000 !== undefined).sort((x, y) => (x.f.gCO2ePer1000 as number) - (y.f.gCO2ePer1000 as number));
+    if (withG.length >= 2) {
+      const g0 = withG[0];
+      const g1 = withG[withG.length - 1];
+      line += `; least CO2e on ${g0.r.label} (${sig(g0.f.gCO2ePer1000)} gCO2e per 1,000 inferences, ${ratio((g0.f.gCO2ePer1000 as number) / (g1.f.gCO2ePer1000 as number))} of ${g1.r.label}'s)`;
+    }
+    out.push(`${line}.`);
+  }
+  return out;
+}
+
 export function buildCompare(runs: LoadedRun[], mode: CompareMode): { title: string; blocks: Block[]; charts: ChartBlock[]; csv: (string | number)[][] } {
   const charts: ChartBlock[] = [];
   const chart = (file: string, title: string, png: Buffer): ChartBlock => {
@@ -91,6 +118,8 @@ export function buildCompare(runs: LoadedRun[], mode: CompareMode): { title: str
 
   if (mode === 'model') {
     const names = [...new Set(figs.flat().map((f) => f.model.name))];
+    const v = verdicts(runs, figs, names);
+    if (v.length > 0) blocks.push(h(2, 'Verdict per model'), list(v.map((x) => [x])), p('CO2e follows the grid intensity and PUE of each run\'s place; energy follows the machine. Figures are gross (idle power included) at the batch size shown below.'));
     blocks.push(h(2, 'Models side by side'));
     blocks.push(h(3, 'Accuracy'), perModelTable(runs, figs, names, 'model', (f) => pct(f?.model.accuracy)));
     blocks.push(p('The same suite and seed should give the same accuracy everywhere; a difference points to a different backend or numeric library (see each run\'s report).'));
