@@ -7,7 +7,7 @@
  *  Overhead: one CPU-bound workload run with and without a meter, interleaved (ABBA), several times.
  */
 import { mkdtempSync, rmSync } from 'node:fs';
-import { tmpdir, cpus } from 'node:os';
+import { tmpdir, cpus, loadavg } from 'node:os';
 import { join } from 'node:path';
 import { createHash } from 'node:crypto';
 import { Meter } from '../src/measurement/meter.js';
@@ -155,7 +155,7 @@ async function overheadRun(tmp: string, label: string, sources: SourceSpec[], in
   let meteredS = 0;
   const metered = async (): Promise<number> => {
     const m = await Meter.start({ intervalMs, csvPath: join(tmp, `overhead-${label}-${pairs.length}-${Math.random()}.csv`), sources });
-    await sleep(50);
+    await sleep(150); // past the worker's start-up transient
     const s = workload(rounds);
     const trace = await m.stop();
     samplerCpuS += trace.samplerCpuS;
@@ -206,6 +206,7 @@ async function overheadRun(tmp: string, label: string, sources: SourceSpec[], in
 
 export async function runMetersBench(log: (s: string) => void = () => {}): Promise<MetersBenchResult> {
   const tmp = mkdtempSync(join(tmpdir(), 'kdbench-bench-'));
+  const loadStart = loadavg()[0];
   try {
     const stub = buildStubNvml(tmp);
     const notes: string[] = [];
@@ -227,14 +228,15 @@ export async function runMetersBench(log: (s: string) => void = () => {}): Promi
       }
     }
 
-    // Calibrate the workload to ~1 s on this machine.
+    // Many short pairs: on a shared machine the load drifts more slowly than one pair lasts, so the
+    // median of paired differences resists it better than a few long runs. Workload ~0.4 s here.
     workload(20_000);
-    const t = workload(20_000);
-    const rounds = Math.max(20_000, Math.round((20_000 * 1.0) / t));
+    const t = Math.min(workload(20_000), workload(20_000));
+    const rounds = Math.max(5_000, Math.round((20_000 * 0.4) / t));
     const overhead: OverheadResult[] = [];
     const local = selectSources({ intervalMs: 100 }).sources;
     log(`overhead: this machine's own meters (${local.map((s) => s.kind).join(', ')}), 100 ms`);
-    overhead.push(await overheadRun(tmp, 'local', local, 100, 10, rounds));
+    overhead.push(await overheadRun(tmp, 'local', local, 100, 24, rounds));
     process.env.KDBENCH_STUB_NVML_GPUS = '1';
     const gpuSources: SourceSpec[] = [
       ...(stub ? [{ kind: 'nvml' as const, library: stub, gpus: [0] }] : []),
@@ -242,10 +244,11 @@ export async function runMetersBench(log: (s: string) => void = () => {}): Promi
       ...local,
     ];
     log('overhead: + NVML counter and nvidia-smi child, 100 ms');
-    overhead.push(await overheadRun(tmp, 'gpu', gpuSources, 100, 10, rounds));
+    overhead.push(await overheadRun(tmp, 'gpu', gpuSources, 100, 24, rounds));
     delete process.env.KDBENCH_STUB_NVML_GPUS;
     notes.push(
       'The fake nvidia-smi is a Node.js script (heavier than the real binary) and runs as a child of the metered process: its CPU time is in samplerCpuS.',
+      `Load average (1 min) at the start: ${loadStart.toFixed(2)}, at the end: ${loadavg()[0].toFixed(2)}.`,
       `Machine: ${cpus().length} logical CPUs, shared with other work; the workload is single-threaded, so the sampler thread can run on another core. The quartiles of the paired differences show how noisy wall time is here: differences inside them are not resolved.`,
       'Sampler CPU in the runs includes the fixed start-up of each meter (worker thread, sources); the share once running is what a long run pays. CPU time is read in 10 ms ticks.',
     );
