@@ -78,6 +78,24 @@ test('--teacher reuses the saved teacher: no teacher training, same teacher accu
   assert.equal(b.models.find((m) => m.role === 'student')!.accuracy, a.models.find((m) => m.role === 'student')!.accuracy);
 });
 
+test('a suite can name saved models as teacher and student: loaded, not trained, no control for the saved student', () => {
+  const def = readRun(first).environment.suiteConfig as Record<string, unknown>;
+  const suite = join(tmp, 'saved.json');
+  const students = [(def.students as object[])[0], { name: 'old-bag', kind: 'saved', path: 'first/models/student-bag' }];
+  writeFileSync(suite, JSON.stringify({ ...def, name: 'saved-models', teacher: { name: 'teacher', kind: 'saved', path: join(first, 'models', 'teacher') }, students }));
+  const out = join(tmp, 'third');
+  const r = kdbench(['run', suite, '--quick', '--quiet', '--out', out]);
+  assert.equal(r.status, 0, r.stderr);
+  const a = readRun(first);
+  const c = readRun(out);
+  const names = c.phases.map((p) => p.name);
+  assert.ok(names.includes('loading:teacher') && names.includes('loading:old-bag') && !names.includes('teacher-training'), names.join(', '));
+  assert.deepEqual(c.models.map((m) => `${m.name}:${m.role}`).sort(), ['old-bag:student', 'student-bag-control:control', 'student-bag:student', 'teacher:teacher']);
+  const old = c.models.find((m) => m.name === 'old-bag')!;
+  assert.equal(old.reusedFrom, join(first, 'models', 'student-bag', 'model.json'));
+  assert.equal(old.accuracy, a.models.find((m) => m.name === 'student-bag')!.accuracy);
+});
+
 test('bad reuse is a clear error (exit 2, no stack): missing path, a teacher for other input', () => {
   const missing = kdbench(['run', '--quick', '--out', join(tmp, 'x1'), '--teacher', join(tmp, 'nope')]);
   assert.equal(missing.status, 2);
