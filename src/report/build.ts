@@ -24,8 +24,16 @@ export function chartFileFor(prefix: string, name: string, i: number): string {
   return `charts/${prefix}-${i + 1}-${name.replace(/[^A-Za-z0-9._-]+/g, '_').slice(0, 40)}.png`;
 }
 
+/** What the run ran: the suite's name, or for "kdbench measure" the measured command (shortened). */
+function subject(run: RunJson): string {
+  if (run.suite) return run.suite.name;
+  const argv = run.command?.argv ?? [];
+  const cmd = argv.includes('--') ? argv.slice(argv.indexOf('--') + 1).join(' ') : '';
+  return cmd ? `${run.kind} ${cmd.length > 60 ? `${cmd.slice(0, 57)}...` : cmd}` : run.kind;
+}
+
 export function reportTitle(run: RunJson): string {
-  return `kdbench report: ${run.suite?.name ?? run.kind}${isPartial(run) ? ` (PARTIAL: ${run.status.toUpperCase()})` : ''}`;
+  return `kdbench report: ${subject(run)}${isPartial(run) ? ` (PARTIAL: ${run.status.toUpperCase()})` : ''}`;
 }
 
 function description(run: RunJson): string | undefined {

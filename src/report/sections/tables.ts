@@ -20,7 +20,7 @@ export function phaseBlocks(run: RunJson): Block[] {
       ]),
     ),
   ];
-  if (run.totals) out.push(p(`Total: ${plusMinus(run.totals.energyJ, run.totals.uncertaintyJ)} J over ${sig(run.totals.durationS, 4)} s (net of idle: ${sig(run.totals.netEnergyJ)} J). Phase energies add up to the total.`));
+  if (run.totals) out.push(p(`Total: ${plusMinus(run.totals.energyJ, run.totals.uncertaintyJ)} J over ${sig(run.totals.durationS, 4)} s (net of idle: ${run.totals.netEnergyJ === undefined ? 'n/a, no idle baseline' : `${sig(run.totals.netEnergyJ)} J`}). Phase energies add up to the total.`));
   return out;
 }
 
