@@ -61,3 +61,17 @@ test('nvidia-smi source: a GPU reporting [N/A] is named in the problems and gets
     rmSync(tmp, { recursive: true, force: true });
   }
 });
+
+test('nvidia-smi source: a child that dies before its first reading fails the start with its message', async () => {
+  const tmp = mkdtempSync(join(tmpdir(), 'kdbench-dead-'));
+  try {
+    // Crashes after 1 ms, every time: no reading ever arrives.
+    const smi = writeFakeSmi(tmp, { FAKE_SMI_GPUS: '1', FAKE_SMI_CRASH_AFTER_MS: '0', FAKE_SMI_NA_GPUS: '0' });
+    const src = new NvidiaSmiSource({ binary: smi, intervalMs: 50 }, Clock.start());
+    const t0 = Date.now();
+    await assert.rejects(src.start(), /exited before its first reading \(code 1/);
+    assert.ok(Date.now() - t0 < 5000, 'fails fast, not on the 10 s timeout');
+  } finally {
+    rmSync(tmp, { recursive: true, force: true });
+  }
+});

@@ -91,6 +91,7 @@ export class NvidiaSmiSource implements EnergySource {
   private readonly devicesSeen = new Set<string>();
   private helperCpuS = 0;
   private firstLine?: () => void;
+  private firstFail?: (e: Error) => void;
   readonly lagMs: number;
 
   constructor(
@@ -122,11 +123,16 @@ export class NvidiaSmiSource implements EnergySource {
         clearTimeout(timer);
         resolve();
       };
+      this.firstFail = (e: Error) => {
+        clearTimeout(timer);
+        reject(e);
+      };
     });
     this.spawnChild();
     try {
       await first;
     } catch (e) {
+      this.firstFail = undefined;
       this.stop();
       throw e;
     }
@@ -154,10 +160,17 @@ export class NvidiaSmiSource implements EnergySource {
     const child = spawn(this.opts.binary, this.args, { stdio: ['ignore', 'pipe', 'pipe'] });
     this.child = child;
     createInterface({ input: child.stdout! }).on('line', (line) => this.onLine(line));
-    child.stderr!.resume();
+    let stderr = '';
+    child.stderr!.setEncoding('utf8');
+    child.stderr!.on('data', (d: string) => (stderr = (stderr + d).slice(-500)));
     child.on('exit', (code, signal) => {
       if (this.child === child) this.child = undefined;
       if (this.stopping) return;
+      if (this.firstFail) {
+        // Died before its first reading: the source fails to start (with nvidia-smi's words).
+        this.firstFail(new Error(`nvidia-smi exited before its first reading (code ${code}, signal ${signal})${stderr.trim() ? `: ${stderr.trim()}` : ''}`));
+        return;
+      }
       const t = this.clock.now().toFixed(1);
       for (const g of this.devicesSeen) this.gapPending.add(g);
       if (this.restarts < MAX_RESTARTS) {
@@ -168,7 +181,10 @@ export class NvidiaSmiSource implements EnergySource {
         this.issues.push(`nvidia-smi exited during the run at t=${t} s (code ${code}, signal ${signal}) after ${MAX_RESTARTS} restarts; GPU power after t=${t} s is missing (counted into the uncertainty)`);
       }
     });
-    child.on('error', (e) => this.issues.push(`nvidia-smi: ${e.message}`));
+    child.on('error', (e) => {
+      if (this.firstFail) this.firstFail(new Error(`cannot run nvidia-smi: ${e.message}`));
+      else this.issues.push(`nvidia-smi: ${e.message}`);
+    });
   }
 
   private onLine(line: string): void {
@@ -190,6 +206,7 @@ export class NvidiaSmiSource implements EnergySource {
     this.devicesSeen.add(device);
     this.firstLine?.();
     this.firstLine = undefined;
+    this.firstFail = undefined;
     const now = this.clock.now();
     const t = this.timeOf(ts ?? '', now);
     const afterGap = this.gapPending.delete(device);
