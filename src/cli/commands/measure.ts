@@ -75,7 +75,10 @@ function summary(run: RunJson, dir: string): string {
   const t = run.totals;
   if (t) {
     lines.push(`  ${t.durationS.toFixed(2)} s, ${fmtJ(t.energyJ)} +/- ${fmtJ(t.uncertaintyJ)}${t.netEnergyJ !== undefined ? ` (net of idle: ${fmtJ(t.netEnergyJ)})` : ''}`);
-    for (const d of t.domains) lines.push(`  ${d.device.padEnd(16)} ${fmtJ(d.energyJ).padStart(14)}  ${d.method}${d.gapS ? `, ${d.gapS.toFixed(2)} s gap` : ''}`);
+    for (const d of t.domains) {
+      const scope = run.meter.domains.find((x) => x.device === d.device)?.scope ?? '';
+      lines.push(`  ${d.device.padEnd(16)} ${fmtJ(d.energyJ).padStart(14)} +/- ${fmtJ(d.uncertaintyJ).padStart(12)}  ${d.method}${d.gapS ? `, ${d.gapS.toFixed(2)} s gap` : ''}; ${scope}`);
+    }
   }
   for (const p of run.meter.problems) lines.push(`  meter problem: ${p}`);
   for (const f of run.meter.failed) lines.push(`  meter failed: ${f}`);
