@@ -82,4 +82,12 @@ test('unknown is an empty cell, never 0; no GPU on the machine is 0 GPU power', 
   assert.equal(none.gpu_count, '0');
   delete (run.environment as { gpus?: unknown[] }).gpus;
   assert.equal(rows(run)[1].gpu_count, '');
+  // A domain whose energy is unknown (null in run.json) leaves its cells empty instead of adding 0.
+  (run.phases[1].domains[0] as { energyJ: number | null }).energyJ = null;
+  (run.phases[1] as { energyJ: number | null }).energyJ = null;
+  const torn = rows(run)[1];
+  assert.equal(torn.cpu_energy, '');
+  assert.equal(torn.cpu_power, '');
+  assert.equal(torn.energy_consumed, '');
+  near(torn.ram_energy, 2 / 3.6e6);
 });

@@ -97,3 +97,30 @@ test('no samples.csv: the report says so instead of drawing an empty chart', asy
   assert.match(mdText, /samples\.csv is missing: no power-over-time chart/);
   assert.match(mdText, /Power over time: n\/a/);
 });
+
+test('unknown numbers (null in run.json) are shown as n/a, never 0, NaN or "never"', async () => {
+  const run = handRun() as unknown as { models: Record<string, unknown>[]; inference: Record<string, unknown>[]; phases: Record<string, unknown>[] };
+  run.models[1].accuracy = null;
+  run.inference[1].energyJ = null;
+  run.inference[1].energyJPer1000 = null;
+  run.inference[1].gCO2ePer1000 = null;
+  run.phases[1].netEnergyJ = null;
+  const dir = writeRunDir(join(tmp, 'nulls'), run as unknown as ReturnType<typeof handRun>);
+  await writeReports(dir);
+  const mdText = readFileSync(join(dir, 'report.md'), 'utf8');
+  // Chart data URIs aside (base64 can spell anything).
+  const html = readFileSync(join(dir, 'report.html'), 'utf8').replace(/data:image\/png;base64,[A-Za-z0-9+/=]+/g, '');
+  for (const bad of ['NaN', 'undefined', 'null', 'Infinity']) {
+    assert.ok(!mdText.includes(bad), `"${bad}" in report.md: ${mdText.split('\n').find((l) => l.includes(bad))}`);
+    assert.ok(!html.includes(bad), `"${bad}" in report.html`);
+  }
+  const row = mdText.split('\n').find((l) => l.startsWith('| student-a | student |'))!;
+  const cells = row.split(' | ');
+  assert.equal(cells[4], 'n/a', `accuracy: ${row}`);
+  assert.equal(cells[6], 'n/a', `energy: ${row}`);
+  // No break-even for student-a (its energy per inference is unknown); student-b's "never" stays.
+  assert.ok(!/\| student-a \| 8 \|/.test(mdText.split('## Break-even')[1].split('## Energy per phase')[0]));
+  assert.match(mdText, /\| student-b \| 8 \| .* \| never \|/);
+  const summary = readFileSync(join(dir, 'summary.csv'), 'utf8').split('\n').find((l) => l.startsWith('student-a,'))!;
+  assert.equal(summary.split(',')[4], '', 'unknown accuracy is an empty cell in summary.csv');
+});

@@ -37,6 +37,10 @@ export interface BreakEven {
   nStarRange: [number | null, number | null];
 }
 
+/** A number in run.json; null (unknown) is not 0. */
+const known = (x: unknown): x is number => typeof x === 'number' && Number.isFinite(x);
+const sum = (xs: unknown[]): number => (xs.every(known) ? (xs as number[]).reduce((a, x) => a + x, 0) : NaN);
+
 export function breakEvenPoint(costJ: number, teacherJ: number, studentJ: number): number | null {
   const saving = teacherJ - studentJ;
   if (!(saving > 0) || !Number.isFinite(costJ)) return null;
@@ -61,18 +65,21 @@ export function breakEvens(run: RunJson): BreakEven[] {
   const tInf = referenceInference(run, teacher.name);
   if (!tInf || !(tInf.inferences > 0)) return [];
   const teacherPhases = run.phases.filter((p) => p.model === teacher.name && (p.name === teacher.training?.phase || p.name.startsWith('teacher-training')));
-  const teacherTrainingJ = teacherPhases.length > 0 ? teacherPhases.reduce((a, p) => a + p.energyJ, 0) : undefined;
+  const teacherTrainingJ = teacherPhases.length > 0 && teacherPhases.every((p) => known(p.energyJ)) ? sum(teacherPhases.map((p) => p.energyJ)) : undefined;
   const out: BreakEven[] = [];
   for (const s of run.models.filter((m) => m.role === 'student')) {
     const phases = distillationPhases(run, s.name);
     const sInf = referenceInference(run, s.name);
     if (phases.length === 0 || !sInf || sInf.batchSize !== tInf.batchSize || !(sInf.inferences > 0)) continue;
-    const c = phases.reduce((a, p) => a + p.energyJ, 0);
-    const uc = phases.reduce((a, p) => a + p.uncertaintyJ, 0);
-    const t = tInf.energyJ / tInf.inferences;
-    const st = sInf.energyJ / sInf.inferences;
-    const ut = tInf.uncertaintyJ / tInf.inferences;
-    const us = sInf.uncertaintyJ / sInf.inferences;
+    const c = sum(phases.map((p) => p.energyJ));
+    const uc = sum(phases.map((p) => p.uncertaintyJ));
+    const per = (x: unknown, n: number) => (known(x) ? x / n : NaN);
+    const t = per(tInf.energyJ, tInf.inferences);
+    const st = per(sInf.energyJ, sInf.inferences);
+    const ut = per(tInf.uncertaintyJ, tInf.inferences);
+    const us = per(sInf.uncertaintyJ, sInf.inferences);
+    // Unknown (null in run.json) is n/a, never "never" nor 0.
+    if (![c, uc, t, st, ut, us].every(Number.isFinite)) continue;
     const early = breakEvenPoint(Math.max(0, c - uc), t + ut, Math.max(0, st - us));
     const late = breakEvenPoint(c + uc, t - ut, st + us);
     out.push({

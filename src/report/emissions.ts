@@ -55,7 +55,9 @@ export const CODECARBON_COLUMNS = [
 
 const J_PER_KWH = 3.6e6;
 type Cell = string | number;
-const cell = (x: number | undefined): Cell => (x === undefined || !Number.isFinite(x) ? '' : x);
+const cell = (x: number | null | undefined): Cell => (typeof x === 'number' && Number.isFinite(x) ? x : '');
+/** A number from run.json; null (unknown) stays unknown instead of counting as 0. */
+const known = (x: unknown): x is number => typeof x === 'number' && Number.isFinite(x);
 
 /** CodeCarbon's timestamp format: %Y-%m-%dT%H:%M:%S (UTC here). */
 export function codecarbonTime(iso: string | null | undefined): string {
@@ -112,11 +114,12 @@ export function emissionsCsv(run: RunJson): string {
   const row = (name: string, endedAt: string | null, durationS: number, domains: DomainEnergy[], energyJ: number, gCO2e: number | undefined): Record<string, Cell> => {
     const byKind = (k: Kind): number | undefined => {
       if (!measured.has(k)) return k === 'gpu' && noGpu ? 0 : undefined;
-      return domains.filter((d) => kindOf(d.device) === k).reduce((a, d) => a + d.energyJ, 0);
+      const mine = domains.filter((d) => kindOf(d.device) === k);
+      return mine.every((d) => known(d.energyJ)) ? mine.reduce((a, d) => a + d.energyJ, 0) : undefined;
     };
-    const kg = gCO2e === undefined ? undefined : gCO2e / 1000;
-    const power = (j: number | undefined) => (j === undefined || !(durationS > 0) ? undefined : j / durationS);
-    const kwh = (j: number | undefined) => (j === undefined ? undefined : j / J_PER_KWH);
+    const kg = known(gCO2e) ? gCO2e / 1000 : undefined;
+    const power = (j: number | undefined) => (known(j) && known(durationS) && durationS > 0 ? j / durationS : undefined);
+    const kwh = (j: number | undefined) => (known(j) ? j / J_PER_KWH : undefined);
     const [cpu, gpu, ram] = (['cpu', 'gpu', 'ram'] as const).map(byKind);
     return {
       ...fixed,
@@ -124,7 +127,7 @@ export function emissionsCsv(run: RunJson): string {
       experiment_id: name,
       duration: cell(durationS),
       emissions: cell(kg),
-      emissions_rate: cell(kg !== undefined && durationS > 0 ? kg / durationS : undefined),
+      emissions_rate: cell(kg !== undefined && known(durationS) && durationS > 0 ? kg / durationS : undefined),
       cpu_power: cell(power(cpu)),
       gpu_power: cell(power(gpu)),
       ram_power: cell(power(ram)),

@@ -66,7 +66,8 @@ export interface ModelFigures {
   latency?: InferenceRecordX;
 }
 
-const finite = (x: number | undefined): number | undefined => (x !== undefined && Number.isFinite(x) ? x : undefined);
+/** A number from run.json, or undefined: null (unknown) is never 0. */
+const finite = (x: number | null | undefined): number | undefined => (typeof x === 'number' && Number.isFinite(x) ? x : undefined);
 const ratio = (a: number | undefined, b: number | undefined) => (a !== undefined && b !== undefined && b > 0 ? finite(a / b) : undefined);
 
 export function modelFigures(run: RunJson): ModelFigures[] {
@@ -82,7 +83,7 @@ export function modelFigures(run: RunJson): ModelFigures[] {
       accuracyVsTeacher: teacher ? ratio(finite(m.accuracy), finite(teacher.accuracy)) : undefined,
       inf,
       energyJPer1000: e,
-      energyUncertaintyJPer1000: inf && inf.inferences > 0 ? finite((inf.uncertaintyJ / inf.inferences) * 1000) : undefined,
+      energyUncertaintyJPer1000: inf && inf.inferences > 0 && finite(inf.uncertaintyJ) !== undefined ? finite((inf.uncertaintyJ / inf.inferences) * 1000) : undefined,
       energyVsTeacher: sameBatch ? ratio(e, finite(tInf?.energyJPer1000)) : undefined,
       gCO2ePer1000: g,
       gCO2eVsTeacher: sameBatch ? ratio(g, finite(tInf?.gCO2ePer1000)) : undefined,

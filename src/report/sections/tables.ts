@@ -34,7 +34,7 @@ export function inferenceBlocks(run: RunJson): Block[] {
         r.model,
         String(r.batchSize),
         String(r.inferences),
-        plusMinus(r.energyJPer1000, r.inferences > 0 ? (r.uncertaintyJ / r.inferences) * 1000 : undefined),
+        plusMinus(r.energyJPer1000, r.inferences > 0 && typeof r.uncertaintyJ === 'number' ? (r.uncertaintyJ / r.inferences) * 1000 : undefined),
         sig(r.gCO2ePer1000),
         `${sig(r.latencyMsMean)} / ${sig(r.latencyMsP50)} / ${sig(r.latencyMsP99)}`,
         sig(r.throughputPerS),
