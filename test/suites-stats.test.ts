@@ -61,6 +61,18 @@ test('paired accuracy difference: all better by one example in ten', () => {
   assert.deepEqual(bootstrapPairedMeanDiffCI(b, b, { seed: 5 }), [0, 0]);
 });
 
+test('paired difference with clusters resamples whole clusters: correlated passages of one text widen the interval', () => {
+  // 20 texts of 10 passages; the control gets every passage of 6 texts wrong, the student none.
+  const a = Array.from({ length: 200 }, () => 1);
+  const b = Array.from({ length: 200 }, (_, i) => (Math.floor(i / 10) < 6 ? 0 : 1));
+  const texts = Array.from({ length: 200 }, (_, i) => `t${Math.floor(i / 10)}`);
+  const flat = bootstrapPairedMeanDiffCI(a, b, { seed: 9 });
+  const byText = bootstrapPairedMeanDiffCI(a, b, { seed: 9, clusters: texts });
+  for (const ci of [flat, byText]) assert.ok(ci[0] < 0.3 && 0.3 < ci[1]);
+  assert.ok(byText[1] - byText[0] > 2 * (flat[1] - flat[0]), `clustered ${byText} vs flat ${flat}`);
+  assert.ok(bootstrapPairedMeanDiffCI(a, b, { seed: 9, clusters: texts.map(() => 'one') }).every(Number.isNaN));
+});
+
 test('schedule: N interleaved rounds over models x batch sizes, rotated, never all of one model first', () => {
   const s = inferenceSchedule(['t', 's'], [1, 32], 3);
   assert.equal(s.length, 12);

@@ -72,9 +72,10 @@ export type Correctness = Map<string, Uint8Array>;
 
 /**
  * Every non-teacher model against the teacher at each batch size (energy per 1,000 and p50 latency
- * ratios), and every distilled student against its control (accuracy difference, paired bootstrap over test examples).
+ * ratios), and every distilled student against its control (accuracy difference, paired bootstrap over test
+ * examples, or over their source texts when `testGroups` is given).
  */
-export function compareModels(models: readonly ModelRecord[], inference: readonly InferenceRecord[], correct: Correctness, seed: number): ComparisonRecord[] {
+export function compareModels(models: readonly ModelRecord[], inference: readonly InferenceRecord[], correct: Correctness, seed: number, testGroups?: readonly string[]): ComparisonRecord[] {
   const out: ComparisonRecord[] = [];
   const teacher = models.find((m) => m.role === 'teacher');
   if (teacher) {
@@ -92,7 +93,8 @@ export function compareModels(models: readonly ModelRecord[], inference: readonl
     const b = correct.get(c.name);
     if (!a || !b || a.length !== b.length) continue;
     const diff = a.reduce((s, v, i) => s + v - b[i], 0) / a.length;
-    const ci = finite(bootstrapPairedMeanDiffCI(Array.from(a), Array.from(b), { seed: deriveSeed(seed, `acc:${c.name}`) }));
+    const clusters = testGroups && testGroups.length === a.length ? testGroups : undefined;
+    const ci = finite(bootstrapPairedMeanDiffCI(Array.from(a), Array.from(b), { seed: deriveSeed(seed, `acc:${c.name}`), ...(clusters ? { clusters } : {}) }));
     const warning = intervalWarning(ci ?? [NaN, NaN], diff, 0);
     out.push({ metric: 'accuracy', kind: 'difference', a: c.pairedWith!, b: c.name, estimate: diff, ...(ci ? { ci95: ci } : {}), n: a.length, ...(warning ? { warning } : {}) });
   }

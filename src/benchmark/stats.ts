@@ -55,18 +55,39 @@ export function bootstrapRatioCI(a: readonly number[], b: readonly number[], opt
 
 /**
  * Percentile-bootstrap CI of mean(a - b) over paired observations (e.g. per-example correctness of two
- * models on the same test set: the difference in accuracy).
+ * models on the same test set: the difference in accuracy). With `clusters` (one label per observation,
+ * e.g. the text a passage comes from) whole clusters are resampled, since observations of one
+ * cluster are not independent.
  */
-export function bootstrapPairedMeanDiffCI(a: readonly number[], b: readonly number[], opts: BootstrapOptions): Interval {
+export function bootstrapPairedMeanDiffCI(a: readonly number[], b: readonly number[], opts: BootstrapOptions & { clusters?: readonly string[] }): Interval {
   if (a.length !== b.length) throw new Error('paired samples must have the same length');
-  if (a.length < 2) return [NaN, NaN];
+  if (opts.clusters && opts.clusters.length !== a.length) throw new Error('one cluster label per observation');
+  // Per cluster: the sum of differences and the count (each observation its own cluster without labels).
+  const index = new Map<string, number>();
+  const sums: number[] = [];
+  const counts: number[] = [];
+  for (let i = 0; i < a.length; i++) {
+    const key = opts.clusters ? opts.clusters[i] : String(i);
+    let k = index.get(key);
+    if (k === undefined) {
+      k = sums.length;
+      index.set(key, k);
+      sums.push(0);
+      counts.push(0);
+    }
+    sums[k] += a[i] - b[i];
+    counts[k]++;
+  }
+  const m = sums.length;
+  if (m < 2) return [NaN, NaN];
   const rand = rng(opts.seed);
-  const n = a.length;
   const stats = Array.from({ length: opts.resamples ?? 2000 }, () => {
     let s = 0;
-    for (let k = 0; k < n; k++) {
-      const i = Math.floor(rand() * n);
-      s += a[i] - b[i];
+    let n = 0;
+    for (let j = 0; j < m; j++) {
+      const k = Math.floor(rand() * m);
+      s += sums[k];
+      n += counts[k];
     }
     return s / n;
   });

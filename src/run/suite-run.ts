@@ -217,12 +217,16 @@ export async function runSuite(opts: SuiteRunOptions): Promise<RunJson> {
     await benchmarkAll(rec, models, data, suite, repeats, progress, signals.check);
     rec.endPhase();
     const run = await rec.finish('completed');
-    return finalize(opts.dir, run, correct, suite.seed);
+    return finalize(opts.dir, run, correct, suite.seed, data.testGroups);
   } catch (e) {
     const status = e instanceof InterruptedError ? 'interrupted' : 'failed';
     const phase = rec.currentPhase();
     const run = await rec.finish(status, { message: (e as Error).message, ...(phase ? { phase } : {}) });
-    finalize(opts.dir, run, correct, suite.seed);
+    try {
+      finalize(opts.dir, run, correct, suite.seed);
+    } catch {
+      /* run.json as the recorder wrote it stands; the original error matters more */
+    }
     throw e;
   } finally {
     signals.dispose();
@@ -232,9 +236,9 @@ export async function runSuite(opts: SuiteRunOptions): Promise<RunJson> {
 }
 
 /** Folds repeated rounds into medians with intervals, adds the comparisons, and rewrites run.json. */
-function finalize(dir: string, run: RunJson, correct: Correctness, seed: number): RunJson {
+function finalize(dir: string, run: RunJson, correct: Correctness, seed: number, testGroups?: string[]): RunJson {
   const inference = aggregateInference(run.inference, seed);
-  const comparisons = compareModels(run.models, inference, correct, seed);
+  const comparisons = compareModels(run.models, inference, correct, seed, testGroups);
   const out: RunJson = { ...run, inference, ...(comparisons.length ? { comparisons } : {}) };
   writeJsonAtomic(join(dir, 'run.json'), out);
   return out;

@@ -13,6 +13,8 @@ export interface PreparedData {
   vocab: Vocabulary;
   train: EncodedSet;
   test: EncodedSet;
+  /** The group (source text) of each test example, where the dataset has groups: for cluster-aware statistics. */
+  testGroups?: string[];
   /** What run.json records about the data. */
   record: Record<string, unknown>;
 }
@@ -64,6 +66,7 @@ export function prepareData(spec: DatasetSpec, seed: number): PreparedData {
     vocab,
     train: encodeSet(split.train, vocab, spec.seqLen),
     test: encodeSet(split.test, vocab, spec.seqLen),
+    ...(grouped ? { testGroups: split.test.map((e) => e.group ?? e.id) } : {}),
     record: {
       name: dataset.name,
       description: dataset.description,
