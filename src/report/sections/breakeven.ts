@@ -18,7 +18,7 @@ export function breakEvenBlocks(run: RunJson, list: BreakEven[] = breakEvens(run
       { b: 'Assumption: the teacher\'s training is not in C' },
       ', because both choices need the trained teacher (you serve it, or you distil it), so it cancels out. ',
       'Where the teacher was trained only to be distilled, its training belongs in C; that figure is in the last column. ',
-      't and s are gross joules per inference (all measured devices, idle included) at the same batch size; the range uses the measurement-error bounds of C, t and s.',
+      't and s are gross joules per inference (all measured devices, idle included) at the same batch size: the benchmark\'s energy divided by its inferences, pooled over all rounds where there are repeats (the Models table shows medians). The range uses the measurement-error bounds of C, t and s.',
     ),
   );
   if (list.length === 0) {
