@@ -10,6 +10,7 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir, cpus, loadavg } from 'node:os';
 import { join } from 'node:path';
 import { createHash } from 'node:crypto';
+import { createRequire } from 'node:module';
 import { Meter } from '../src/measurement/meter.js';
 import { energyByWindow, type Window } from '../src/measurement/windows.js';
 import { selectSources } from '../src/measurement/select.js';
@@ -35,7 +36,7 @@ export interface OverheadResult {
   workload: string;
   sources: string[];
   intervalMs: number;
-  pairs: { withoutS: number; withS: number }[];
+  pairs: { withoutS: number; withS: number; withoutCpuS?: number; withCpuS?: number }[];
   medianWithoutS: number;
   medianWithS: number;
   /** Median over the pairs of (with - without) / without, percent. */
@@ -43,6 +44,12 @@ export interface OverheadResult {
   /** Quartiles of the paired differences, percent (the noise of this machine). */
   addedWallPctQ1: number;
   addedWallPctQ3: number;
+  /**
+   * Median over the pairs of the change in the workload thread's own CPU time, percent: what the
+   * meter costs the workload (cache, memory bandwidth) without the noise of other processes
+   * competing for the cores, which moves wall time but not this.
+   */
+  addedWorkloadCpuPct?: number;
   samplerCpuS: number;
   samplerCpuShare: number;
   /** Sampler CPU seconds per second once running (a 7 s idle meter minus a 1 s one, over 6 s): start-up excluded. */
@@ -132,13 +139,40 @@ async function accuracyRun(tmp: string, stub: string | undefined, c: { label: st
   }
 }
 
-/** A fixed amount of CPU-bound work on the main thread (SHA-256 chains). */
-function workload(rounds: number): number {
+/**
+ * CPU time of the calling thread in seconds, ns resolution (clock_gettime CLOCK_THREAD_CPUTIME_ID
+ * through koffi); undefined where libc cannot be loaded. Node 20 has no process.threadCpuUsage.
+ */
+const threadCpu: () => number | undefined = (() => {
+  try {
+    const koffi = createRequire(import.meta.url)('koffi') as typeof import('koffi');
+    const libc = koffi.load('libc.so.6');
+    const timespec = koffi.struct('kdbench_bench_timespec', { tv_sec: 'long', tv_nsec: 'long' });
+    const clockGettime = libc.func('clock_gettime', 'int', ['int', koffi.out(koffi.pointer(timespec))]) as (clk: number, ts: { tv_sec?: number; tv_nsec?: number }) => number;
+    const CLOCK_THREAD_CPUTIME_ID = 3;
+    return () => {
+      const ts: { tv_sec?: number; tv_nsec?: number } = {};
+      return clockGettime(CLOCK_THREAD_CPUTIME_ID, ts) === 0 ? Number(ts.tv_sec) + Number(ts.tv_nsec) / 1e9 : undefined;
+    };
+  } catch {
+    return () => undefined;
+  }
+})();
+
+/** A fixed amount of CPU-bound work on the main thread (SHA-256 chains): wall and thread CPU seconds. */
+function timedWorkload(rounds: number): { wallS: number; cpuS?: number } {
+  const c0 = threadCpu();
   const t = process.hrtime.bigint();
   let buf = Buffer.alloc(4096, 7);
   for (let i = 0; i < rounds; i++) buf = Buffer.concat([createHash('sha256').update(buf).digest(), buf.subarray(32)]);
   if (buf[0] === 256) throw new Error('unreachable');
-  return Number(process.hrtime.bigint() - t) / 1e9;
+  const wallS = Number(process.hrtime.bigint() - t) / 1e9;
+  const c1 = threadCpu();
+  return { wallS, ...(c0 !== undefined && c1 !== undefined ? { cpuS: c1 - c0 } : {}) };
+}
+
+function workload(rounds: number): number {
+  return timedWorkload(rounds).wallS;
 }
 
 function quantile(xs: number[], q: number): number {
@@ -150,18 +184,23 @@ function quantile(xs: number[], q: number): number {
 const median = (xs: number[]) => quantile(xs, 0.5);
 
 async function overheadRun(tmp: string, label: string, sources: SourceSpec[], intervalMs: number, reps: number, rounds: number): Promise<OverheadResult> {
-  const pairs: { withoutS: number; withS: number }[] = [];
+  const pairs: OverheadResult['pairs'] = [];
   let samplerCpuS = 0;
   let meteredS = 0;
-  const metered = async (): Promise<number> => {
+  const metered = async (): Promise<{ wallS: number; cpuS?: number }> => {
     const m = await Meter.start({ intervalMs, csvPath: join(tmp, `overhead-${label}-${pairs.length}-${Math.random()}.csv`), sources });
     await sleep(150); // past the worker's start-up transient
-    const s = workload(rounds);
+    const s = timedWorkload(rounds);
     const trace = await m.stop();
     samplerCpuS += trace.samplerCpuS;
-    meteredS += s;
+    meteredS += s.wallS;
     return s;
   };
+  const pair = (a: { wallS: number; cpuS?: number }, b: { wallS: number; cpuS?: number }) => ({
+    withoutS: a.wallS,
+    withS: b.wallS,
+    ...(a.cpuS !== undefined && b.cpuS !== undefined ? { withoutCpuS: a.cpuS, withCpuS: b.cpuS } : {}),
+  });
   // Warm-up of both arms (JIT, worker start-up code paths), not counted.
   workload(rounds);
   await metered();
@@ -170,13 +209,11 @@ async function overheadRun(tmp: string, label: string, sources: SourceSpec[], in
   for (let i = 0; i < reps; i++) {
     // ABBA: alternate which arm goes first, so drifts in machine load hit both equally.
     if (i % 2 === 0) {
-      const withoutS = workload(rounds);
-      const withS = await metered();
-      pairs.push({ withoutS, withS });
+      const without = timedWorkload(rounds);
+      pairs.push(pair(without, await metered()));
     } else {
-      const withS = await metered();
-      const withoutS = workload(rounds);
-      pairs.push({ withoutS, withS });
+      const withM = await metered();
+      pairs.push(pair(timedWorkload(rounds), withM));
     }
   }
   const idleCpu = async (ms: number): Promise<number> => {
@@ -188,6 +225,7 @@ async function overheadRun(tmp: string, label: string, sources: SourceSpec[], in
   const medianWithoutS = median(pairs.map((p) => p.withoutS));
   const medianWithS = median(pairs.map((p) => p.withS));
   const diffs = pairs.map((p) => ((p.withS - p.withoutS) / p.withoutS) * 100);
+  const cpuDiffs = pairs.filter((p) => p.withCpuS !== undefined).map((p) => ((p.withCpuS! - p.withoutCpuS!) / p.withoutCpuS!) * 100);
   return {
     workload: `${rounds} SHA-256 rounds over a 4 KiB buffer on the main thread`,
     sources: sources.map((s) => s.kind),
@@ -198,6 +236,7 @@ async function overheadRun(tmp: string, label: string, sources: SourceSpec[], in
     addedWallPct: median(diffs),
     addedWallPctQ1: quantile(diffs, 0.25),
     addedWallPctQ3: quantile(diffs, 0.75),
+    ...(cpuDiffs.length > 0 ? { addedWorkloadCpuPct: median(cpuDiffs) } : {}),
     samplerCpuS,
     samplerCpuShare: samplerCpuS / meteredS,
     steadySamplerCpuShare,
@@ -280,11 +319,11 @@ export function metersMarkdown(r: MetersBenchResult): string {
     '',
     '## Overhead: the same CPU-bound workload with and without metering (interleaved)',
     '',
-    '| meters | interval | pairs | median without | median with | added wall time (median of pairs) | quartiles of pairs | sampler CPU in the runs (share of workload time) | sampler CPU once running (share of one core) |',
-    '|---|---:|---:|---:|---:|---:|---:|---:|---:|',
+    '| meters | interval | pairs | median without | median with | added wall time (median of pairs) | quartiles of pairs | added CPU time of the workload thread (median of pairs) | sampler CPU in the runs (share of workload time) | sampler CPU once running (share of one core) |',
+    '|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|',
     ...r.overhead.map(
       (o) =>
-        `| ${o.sources.join(', ')} | ${o.intervalMs} ms | ${o.pairs.length} | ${f(o.medianWithoutS, 3)} s | ${f(o.medianWithS, 3)} s | ${f(o.addedWallPct, 2)} % | ${f(o.addedWallPctQ1, 2)} % .. ${f(o.addedWallPctQ3, 2)} % | ${f(o.samplerCpuS, 3)} s (${f(o.samplerCpuShare * 100, 2)} %) | ${f(o.steadySamplerCpuShare * 100, 2)} % |`,
+        `| ${o.sources.join(', ')} | ${o.intervalMs} ms | ${o.pairs.length} | ${f(o.medianWithoutS, 3)} s | ${f(o.medianWithS, 3)} s | ${f(o.addedWallPct, 2)} % | ${f(o.addedWallPctQ1, 2)} % .. ${f(o.addedWallPctQ3, 2)} % | ${o.addedWorkloadCpuPct === undefined ? 'n/a' : `${f(o.addedWorkloadCpuPct, 2)} %`} | ${f(o.samplerCpuS, 3)} s (${f(o.samplerCpuShare * 100, 2)} %) | ${f(o.steadySamplerCpuShare * 100, 2)} % |`,
     ),
     '',
     ...r.notes.map((n) => `- ${n}`),
