@@ -11,17 +11,19 @@ const OUT = join(REPO, 'reports', 'bench');
 async function main(): Promise<void> {
   mkdirSync(OUT, { recursive: true });
   const started = Date.now();
-  // `npm run bench -- suites` (or meters) runs one benchmark only.
+  // `npm run bench -- suites` (or meters) runs one benchmark only; `npm run bench -- suites brown-genre` another suite.
   const only = process.argv[2];
+  const suite = process.argv[3] ?? 'default';
   if (!only || only === 'meters') {
     const meters = await runMetersBench((s) => process.stderr.write(`bench: ${s}\n`));
     writeFileSync(join(OUT, 'meters.json'), JSON.stringify(meters, null, 2) + '\n');
     writeFileSync(join(OUT, 'meters.md'), metersMarkdown(meters));
   }
   if (!only || only === 'suites') {
-    const suites = await runSuitesBench((s) => process.stderr.write(`bench: ${s}\n`));
-    writeFileSync(join(OUT, 'suites.json'), JSON.stringify(suites, null, 2) + '\n');
-    writeFileSync(join(OUT, 'suites.md'), suitesMarkdown(suites));
+    const suites = await runSuitesBench((s) => process.stderr.write(`bench: ${s}\n`), suite);
+    const base = suite === 'default' ? 'suites' : `suites-${suite}`;
+    writeFileSync(join(OUT, `${base}.json`), JSON.stringify(suites, null, 2) + '\n');
+    writeFileSync(join(OUT, `${base}.md`), suitesMarkdown(suites));
   }
   process.stderr.write(`bench: done in ${((Date.now() - started) / 1000).toFixed(0)} s; ${join(OUT, 'meters.md')}\n`);
 }
