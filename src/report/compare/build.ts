@@ -167,6 +167,9 @@ export function buildCompare(runs: LoadedRun[], mode: CompareMode): { title: str
   );
   const labels = runs.map(runName);
   blocks.push(chart('charts/compare-run-totals.png', 'Energy of each run', renderPng(groupedBars('Energy of each run (all phases)', 'joules', labels, [{ label: 'run energy (J)', values: runs.map((r) => r.run.totals?.energyJ) }], true), 1000, Math.max(260, 100 + runs.length * 40))));
+  if (runs.some((r) => r.run.carbon)) {
+    blocks.push(chart('charts/compare-run-gco2e.png', 'CO2e of each run', renderPng(groupedBars('CO2e of each run (operational: energy x PUE x grid intensity of its place)', 'grams CO2e', labels, [{ label: 'run gCO2e', values: runs.map((r) => r.run.carbon?.gCO2e) }], true), 1000, Math.max(260, 100 + runs.length * 40))));
+  }
   const ratioSeries = (role: string) => {
     const names = [...new Set(figs.flat().filter((f) => f.model.role === role).map((f) => f.model.name))];
     return names.map((n) => ({ label: n, values: figs.map((fs) => fs.find((f) => f.model.name === n)?.energyVsTeacher) }));
