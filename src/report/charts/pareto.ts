@@ -31,28 +31,39 @@ export function paretoPoints(run: RunJson): ParetoPoint[] {
     .map((f) => ({ name: f.model.name, role: f.model.role, energy: f.energyJPer1000 as number, accuracy: f.model.accuracy }));
 }
 
-/** Names next to the points; a label that would overlap an earlier one moves down a line. */
+/** Names next to the points: the first of a few spots around the point that no dot or earlier label covers. */
 const labelsPlugin = (points: ParetoPoint[]): Plugin<'scatter'> => ({
   id: 'kdbench-point-labels',
   afterDatasetsDraw: (chart) => {
-    const { ctx, scales } = chart;
+    const { ctx, scales, chartArea } = chart;
     ctx.save();
     ctx.font = '12px sans-serif';
     ctx.fillStyle = '#222';
     ctx.textAlign = 'left';
-    // The dots themselves, as boxes a label must not cover.
-    const placed = points.map((p) => {
-      const px = scales.x.getPixelForValue(p.energy);
-      return { x0: px - 7, x1: px + 7, y: scales.y.getPixelForValue(p.accuracy * 100) + 4 };
+    type Box = { x0: number; x1: number; y0: number; y1: number };
+    const px = (p: ParetoPoint) => ({ x: scales.x.getPixelForValue(p.energy), y: scales.y.getPixelForValue(p.accuracy * 100) });
+    const boxes: Box[] = points.map((p) => {
+      const { x, y } = px(p);
+      return { x0: x - 11, x1: x + 11, y0: y - 11, y1: y + 11 };
     });
+    const hits = (b: Box) => boxes.filter((q) => b.x0 < q.x1 && b.x1 > q.x0 && b.y0 < q.y1 && b.y1 > q.y0).length;
     const ordered = [...points].sort((a, b) => b.accuracy - a.accuracy || a.energy - b.energy);
     for (const p of ordered) {
-      const x = scales.x.getPixelForValue(p.energy) + 8;
-      let y = scales.y.getPixelForValue(p.accuracy * 100) - 6;
+      const { x, y } = px(p);
       const w = ctx.measureText(p.name).width;
-      while (placed.some((q) => x < q.x1 && x + w > q.x0 && Math.abs(q.y - y) < 14)) y += 14;
-      placed.push({ x0: x, x1: x + w, y });
-      ctx.fillText(p.name, x, y);
+      // Baseline offsets in order of preference: right above, right below, left above, left below, further out.
+      const spots: [number, number][] = [[12, -8], [12, 18], [-12 - w, -8], [-12 - w, 18], [12, -22], [12, 32], [-12 - w, -22], [-12 - w, 32], [12, -36], [12, 46]];
+      const box = ([dx, dy]: [number, number]): Box => {
+        const x0 = Math.min(x + dx, chart.width - w - 2);
+        return { x0, x1: x0 + w, y0: y + dy - 11, y1: y + dy + 3 };
+      };
+      const outside = (b: Box) => b.x0 < chartArea.left || b.y0 < chartArea.top - 4 || b.y1 > chartArea.bottom;
+      // The first free spot; where none is, the one that covers the fewest others.
+      const score = (o: [number, number], i: number) => hits(box(o)) * 10 + (outside(box(o)) ? 5 : 0) + i * 0.01;
+      const spot = spots.reduce((best, o, i) => (score(o, i) < score(best, spots.indexOf(best)) ? o : best), spots[0]);
+      const b = box(spot);
+      boxes.push(b);
+      ctx.fillText(p.name, b.x0, b.y1 - 3);
     }
     ctx.restore();
   },
@@ -71,13 +82,17 @@ export function paretoChart(run: RunJson): ChartConfiguration<'scatter'> | undef
     data: {
       datasets: [
         {
-          label: 'Pareto front',
+          label: 'Pareto front (ringed)',
           data: front.map((p) => ({ x: p.energy, y: p.accuracy * 100 })),
           showLine: true,
           borderColor: '#555',
           borderDash: [6, 4],
-          pointRadius: 0,
-          backgroundColor: '#555',
+          pointRadius: 10,
+          pointStyle: 'circle',
+          pointBorderWidth: 1.5,
+          pointBorderColor: '#555',
+          pointBackgroundColor: 'rgba(0,0,0,0)',
+          backgroundColor: 'rgba(0,0,0,0)',
         },
         ...roles.map((role) => ({
           label: role,
@@ -96,7 +111,7 @@ export function paretoChart(run: RunJson): ChartConfiguration<'scatter'> | undef
       },
       scales: {
         x: { type: logX ? 'logarithmic' : 'linear', title: { display: true, text: `joules per 1,000 inferences${logX ? ' (log scale)' : ''}` }, beginAtZero: !logX },
-        y: { title: { display: true, text: 'accuracy (%)' }, suggestedMin: Math.max(0, Math.min(...points.map((p) => p.accuracy * 100)) - 5), suggestedMax: 100 },
+        y: { title: { display: true, text: 'accuracy (%)' }, suggestedMin: Math.max(0, Math.min(...points.map((p) => p.accuracy * 100)) - 5), suggestedMax: Math.min(100, Math.max(...points.map((p) => p.accuracy * 100)) + 10) },
       },
     },
     plugins: [labelsPlugin(points)],
