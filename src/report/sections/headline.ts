@@ -12,9 +12,10 @@ export function headlineSentences(run: RunJson): string[] {
   const est = estimatedDevices(run).length > 0;
   const out: string[] = [];
   for (const s of figs.filter((f) => f.model.role === 'student')) {
-    let line = `Distilling ${teacher.name} (${int(teacher.params)} parameters) into ${s.model.name} (${int(s.model.params)}, ${sig(teacher.params / s.model.params)}x fewer) kept ${pct(s.accuracyVsTeacher, 1)} of the teacher's accuracy (${pct(s.model.accuracy)} against ${pct(teacher.accuracy)})`;
+    let line = `Distilling ${teacher.name} (${int(teacher.params)} parameters) into ${s.model.name} (${int(s.model.params)}, ${sig(teacher.params / s.model.params)}x fewer) ${s.accuracyVsTeacher !== undefined && s.accuracyVsTeacher > 1 ? 'reached' : 'kept'} ${pct(s.accuracyVsTeacher, 1)} of the teacher's accuracy (${pct(s.model.accuracy)} against ${pct(teacher.accuracy)})`;
     if (s.energyVsTeacher !== undefined && s.energyVsTeacher > 0) {
-      line += ` and uses ${sig(1 / s.energyVsTeacher)}x ${s.energyVsTeacher < 1 ? 'less' : 'MORE (inverse)'} energy per 1,000 inferences at batch ${s.inf?.batchSize} (${sig(s.energyJPer1000)} J against ${sig(t?.energyJPer1000)} J${est ? ', ESTIMATED' : ''})`;
+      const how = s.energyVsTeacher < 1 ? `${sig(1 / s.energyVsTeacher)}x less` : `${sig(s.energyVsTeacher)}x MORE`;
+      line += ` and uses ${how} energy per 1,000 inferences at batch ${s.inf?.batchSize} (${sig(s.energyJPer1000)} J against ${sig(t?.energyJPer1000)} J${est ? ', ESTIMATED' : ''})`;
     }
     line += '.';
     const control = figs.find((f) => f.model.role === 'control' && f.model.pairedWith === s.model.name);
