@@ -111,6 +111,9 @@ test('measure: a command that cannot be run is a clear error (exit 2, no stack, 
     assert.doesNotMatch(r.stderr, /at .*\.js:\d+/);
     assert.equal(existsSync(out), false);
   }
+  const badGpus = spawnSync(process.execPath, [CLI, 'measure', '--gpus', '0,x', '--out', out, '--', 'true'], { encoding: 'utf8', env: env() });
+  assert.equal(badGpus.status, 2);
+  assert.match(badGpus.stderr, /--gpus: expected GPU indices/);
   const noCmd = spawnSync(process.execPath, [CLI, 'measure', '--out', out], { encoding: 'utf8', env: env() });
   assert.equal(noCmd.status, 2);
   assert.match(noCmd.stderr, /give the command after "--"/);

@@ -153,6 +153,25 @@ test('selection: NVML counter where the GPU has one, nvidia-smi for the GPU with
   }
 });
 
+test('selection restricted with gpus: only those GPUs, the others named as not measured; CUDA_VISIBLE_DEVICES noted', { skip: stub ? false : 'no C compiler' }, () => {
+  const smi = writeFakeSmi(join(tmp, 'smi-only'), { FAKE_SMI_GPUS: '3' });
+  process.env.KDBENCH_STUB_NVML_GPUS = '3';
+  process.env.KDBENCH_STUB_NVML_NO_COUNTER = '1';
+  try {
+    const env = { KDBENCH_NVML_LIB: stub!, KDBENCH_NVIDIA_SMI: smi, KDBENCH_POWERCAP_ROOT: join(tmp, 'none'), PATH: '' };
+    const a = selectSources({ intervalMs: 100, env, gpus: [0] });
+    assert.deepEqual(a.sources.filter((s) => s.kind === 'nvml' || s.kind === 'nvidia-smi').map((s) => [s.kind, s.kind === 'nvml' ? s.gpus : s.gpus]), [['nvml', [0]]]);
+    assert.ok(a.notes.some((n) => /GPU 1 .*not in --gpus/.test(n)) && a.notes.some((n) => /GPU 2 .*not in --gpus/.test(n)));
+    const b = selectSources({ intervalMs: 100, env, gpus: [1] });
+    assert.deepEqual(b.sources.filter((s) => s.kind === 'nvml' || s.kind === 'nvidia-smi').map((s) => [s.kind, s.kind === 'nvml' ? s.gpus : s.gpus]), [['nvidia-smi', [1]]]);
+    const c = selectSources({ intervalMs: 100, env: { ...env, CUDA_VISIBLE_DEVICES: '2' } });
+    assert.ok(c.notes.some((n) => /CUDA_VISIBLE_DEVICES=2 is set, but every GPU/.test(n)));
+  } finally {
+    delete process.env.KDBENCH_STUB_NVML_GPUS;
+    delete process.env.KDBENCH_STUB_NVML_NO_COUNTER;
+  }
+});
+
 test('selection with nothing readable: labelled estimates, and the notes say no GPU is measured', () => {
   const env = { KDBENCH_NVML_LIB: join(tmp, 'missing.so'), KDBENCH_POWERCAP_ROOT: join(tmp, 'none'), PATH: '' };
   const { sources, notes } = selectSources({ intervalMs: 100, pid: process.pid, env });

@@ -21,6 +21,8 @@ export interface SelectOptions {
   attach?: boolean;
   /** Environment to read KDBENCH_NVML_LIB, KDBENCH_NVIDIA_SMI, KDBENCH_POWERCAP_ROOT, PATH from. */
   env?: NodeJS.ProcessEnv;
+  /** GPUs to measure (NVML / nvidia-smi indices); default every GPU of the machine. */
+  gpus?: number[];
   /** Probe results already at hand (doctor), to avoid probing twice. */
   probes?: Partial<Probes>;
 }
@@ -36,13 +38,20 @@ export function probeAll(env: NodeJS.ProcessEnv = process.env): Probes {
 }
 
 function selectGpus(opts: SelectOptions, nvml: NvmlProbe, smi: () => SmiProbe, sources: SourceSpec[], notes: string[]): void {
-  const counted = nvml.gpus.filter((g) => g.counter);
+  const only = opts.gpus ? new Set(opts.gpus) : undefined;
+  const chosen = (index: number): boolean => !only || only.has(index);
+  const env = opts.env ?? process.env;
+  if (!only && env.CUDA_VISIBLE_DEVICES !== undefined) {
+    notes.push(`GPU: CUDA_VISIBLE_DEVICES=${env.CUDA_VISIBLE_DEVICES} is set, but every GPU of the machine is measured (whole-GPU meters); restrict with --gpus (NVML/nvidia-smi indices)`);
+  }
+  const counted = nvml.gpus.filter((g) => g.counter && chosen(g.index));
   if (counted.length > 0) {
     sources.push({ kind: 'nvml', library: nvml.library, gpus: counted.map((g) => g.index) });
     for (const g of counted) notes.push(`GPU ${g.index} (${g.name}): NVML energy counter (method counter)`);
   }
+  if (only) for (const g of nvml.gpus) if (!chosen(g.index)) notes.push(`GPU ${g.index} (${g.name}): not measured (not in --gpus)`);
   if (!nvml.ok) notes.push(`GPU: NVML unavailable (${nvml.error}); trying nvidia-smi`);
-  const rest = nvml.ok ? nvml.gpus.filter((g) => !g.counter) : undefined;
+  const rest = nvml.ok ? nvml.gpus.filter((g) => !g.counter && chosen(g.index)) : undefined;
   if (rest !== undefined && rest.length === 0) {
     if (nvml.gpus.length === 0) notes.push('GPU: NVML reports no GPU; no GPU measured');
     return;
@@ -53,11 +62,14 @@ function selectGpus(opts: SelectOptions, nvml: NvmlProbe, smi: () => SmiProbe, s
     else notes.push(`GPU: nvidia-smi unavailable (${s.error}); no GPU measured`);
     return;
   }
-  const wanted = rest ? new Set(rest.map((g) => g.index)) : undefined;
+  const wanted = rest ? new Set(rest.map((g) => g.index)) : only;
   const sampled: number[] = [];
   const probed: SmiGpuSpec[] = [];
   for (const g of s.gpus) {
-    if (wanted && !wanted.has(g.index)) continue;
+    if (wanted && !wanted.has(g.index)) {
+      if (!rest && only) notes.push(`GPU ${g.index} (${g.name}): not measured (not in --gpus)`);
+      continue;
+    }
     const why = rest ? `${rest.find((r) => r.index === g.index)?.counterError}; ` : '';
     if (!g.powerField) {
       notes.push(`GPU ${g.index} (${g.name}): ${why}nvidia-smi reports no power for it: NOT MEASURED`);
@@ -67,6 +79,7 @@ function selectGpus(opts: SelectOptions, nvml: NvmlProbe, smi: () => SmiProbe, s
     probed.push({ index: g.index, name: g.name, uuid: g.uuid, powerField: g.powerField });
     notes.push(`GPU ${g.index} (${g.name}): ${why}nvidia-smi ${g.powerField} sampled every ${opts.intervalMs} ms and integrated (method sampled)`);
   }
+  if (only && !rest) for (const i of only) if (!s.gpus.some((g) => g.index === i)) notes.push(`GPU ${i}: --gpus names it, but nvidia-smi does not list it`);
   if (sampled.length > 0) {
     sources.push({ kind: 'nvidia-smi', binary: s.binary!, intervalMs: opts.intervalMs, ...(wanted || sampled.length < s.gpus.length ? { gpus: sampled } : {}), probed });
   }

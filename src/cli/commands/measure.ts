@@ -33,6 +33,8 @@ Options:
   --interval-ms N       sampling interval of the power meters (default 100)
   --out DIR             run directory (must be new or empty; default reports/<time>-<cmd>)
   --baseline-s S        measure S seconds of idle power before CMD starts (net energy = gross - idle)
+  --gpus LIST           measure only these GPUs (NVML / nvidia-smi indices, e.g. 0,2); default all:
+                        GPU meters cover the whole GPU, whatever process uses it
   --quiet               no summary on stderr
 ${CARBON_USAGE}
 `;
@@ -41,6 +43,7 @@ const FLAGS = {
   'interval-ms': { type: 'string' },
   out: { type: 'string' },
   'baseline-s': { type: 'string' },
+  gpus: { type: 'string' },
   quiet: { type: 'boolean' },
   ...CARBON_FLAGS,
 } as const;
@@ -58,6 +61,12 @@ function resolveCommand(cmd: string): string {
     throw new UserError(`cannot run "${cmd}": ${code === 'ENOENT' ? 'no such file' : code === 'EACCES' ? 'not executable (permission denied)' : (e as Error).message}`);
   }
   return path;
+}
+
+function parseGpuList(text: string): number[] {
+  const parts = text.split(',').map((x) => x.trim());
+  if (parts.some((p) => !/^\d+$/.test(p))) throw new UserError(`--gpus: expected GPU indices like 0,2, got "${text}"`);
+  return [...new Set(parts.map(Number))];
 }
 
 function exitCodeOf(code: number | null, signal: NodeJS.Signals | null): number {
@@ -97,7 +106,8 @@ export async function run(argv: string[]): Promise<number> {
   const carbon = prepareCarbon(carbonOptionsFromFlags(values));
   const exe = resolveCommand(cmd);
 
-  const selection = selectSources({ intervalMs, attach: true });
+  const gpus = values.gpus === undefined ? undefined : parseGpuList(values.gpus);
+  const selection = selectSources({ intervalMs, attach: true, ...(gpus ? { gpus } : {}) });
   const environment = await collectEnvironment();
   const dir = createRunDir(values.out, `measure-${basename(cmd)}`);
   if (!values.quiet) for (const n of selection.notes) process.stderr.write(`kdbench: ${n.replace(/\n/g, '\n  ')}\n`);
