@@ -96,3 +96,10 @@ export function modelFigures(run: RunJson): ModelFigures[] {
 export function estimatedDevices(run: RunJson): string[] {
   return run.meter.domains.filter((d) => d.method === 'estimated').map((d) => d.device);
 }
+
+/** ", ESTIMATED" when every measured device is an estimate, ", partly ESTIMATED (devices)" when some are, else "". */
+export function estimateTag(run: RunJson): string {
+  const est = estimatedDevices(run);
+  if (est.length === 0) return '';
+  return est.length === run.meter.domains.length ? ', ESTIMATED' : `, partly ESTIMATED (${est.join(', ')})`;
+}

@@ -2,20 +2,20 @@
 import type { RunJson } from '../../run/contract.js';
 import { h, p, table, type Block } from '../doc.js';
 import { bytes, ci, int, pct, plusMinus, ratio, sig } from '../format.js';
-import { estimatedDevices, modelFigures, teacherOf } from '../metrics.js';
+import { estimateTag, modelFigures, teacherOf } from '../metrics.js';
 
 export function headlineSentences(run: RunJson): string[] {
   const teacher = teacherOf(run);
   if (!teacher) return [];
   const figs = modelFigures(run);
   const t = figs.find((f) => f.model === teacher);
-  const est = estimatedDevices(run).length > 0;
+  const est = estimateTag(run);
   const out: string[] = [];
   for (const s of figs.filter((f) => f.model.role === 'student')) {
     let line = `Distilling ${teacher.name} (${int(teacher.params)} parameters) into ${s.model.name} (${int(s.model.params)}, ${sig(teacher.params / s.model.params)}x fewer) ${s.accuracyVsTeacher !== undefined && s.accuracyVsTeacher > 1 ? 'reached' : 'kept'} ${pct(s.accuracyVsTeacher, 1)} of the teacher's accuracy (${pct(s.model.accuracy)} against ${pct(teacher.accuracy)})`;
     if (s.energyVsTeacher !== undefined && s.energyVsTeacher > 0) {
       const how = s.energyVsTeacher < 1 ? `${sig(1 / s.energyVsTeacher)}x less` : `${sig(s.energyVsTeacher)}x MORE`;
-      line += ` and uses ${how} energy per 1,000 inferences at batch ${s.inf?.batchSize} (${sig(s.energyJPer1000)} J against ${sig(t?.energyJPer1000)} J${est ? ', ESTIMATED' : ''})`;
+      line += ` and uses ${how} energy per 1,000 inferences at batch ${s.inf?.batchSize} (${sig(s.energyJPer1000)} J against ${sig(t?.energyJPer1000)} J${est})`;
     }
     line += '.';
     const control = figs.find((f) => f.model.role === 'control' && f.model.pairedWith === s.model.name);
@@ -33,7 +33,7 @@ export function headlineTable(run: RunJson): Block[] {
   const figs = modelFigures(run);
   const batch = figs.find((f) => f.inf)?.inf?.batchSize;
   const latBatch = figs.find((f) => f.latency)?.latency?.batchSize;
-  const est = estimatedDevices(run).length > 0 ? ', ESTIMATED' : '';
+  const est = estimateTag(run);
   const anyCI = figs.some((f) => f.model.accuracyCI95 || f.inf?.energyJPer1000CI95 || f.inf?.gCO2ePer1000CI95 || f.latency?.latencyMsP50CI95);
   const rows = figs.map((f) => [
     f.model.name,
