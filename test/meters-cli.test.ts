@@ -160,3 +160,20 @@ test('doctor: says which meters work, which do not and why, and how to enable th
   const missing = spawnSync(process.execPath, [CLI, 'doctor'], { encoding: 'utf8', env: env() });
   assert.match(missing.stdout, /\[no\] +NVML energy counter[\s\S]*cannot load[\s\S]*KDBENCH_NVML_LIB/);
 });
+
+test('measure: a signal during the idle baseline ends the run before the command starts, still written', async () => {
+  const out = join(tmp, 'run5');
+  const mark = join(tmp, 'ran-5');
+  const p = spawn(process.execPath, [CLI, 'measure', '--quiet', '--baseline-s', '1.5', '--out', out, '--', process.execPath, '-e', `require('fs').writeFileSync(${JSON.stringify(mark)}, 'ran')`], {
+    env: env(),
+    stdio: 'ignore',
+  });
+  for (let i = 0; i < 100 && !existsSync(join(out, 'run.json')); i++) await new Promise((r) => setTimeout(r, 100));
+  p.kill('SIGTERM');
+  const status = await new Promise<number | null>((resolve) => p.on('close', (c) => resolve(c)));
+  assert.equal(status, 143);
+  assert.equal(existsSync(mark), false, 'the command never started');
+  const run = JSON.parse(readFileSync(join(out, 'run.json'), 'utf8')) as RunJson;
+  assert.equal(run.status, 'interrupted');
+  assert.match(run.error!.message, /before the command started/);
+});

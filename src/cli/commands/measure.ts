@@ -104,14 +104,8 @@ export async function run(argv: string[]): Promise<number> {
   const intervalMs = numberFlag('interval-ms', values['interval-ms'], { min: 10, max: 60_000, integer: true }) ?? 100;
   const baselineS = numberFlag('baseline-s', values['baseline-s'], { min: 0, max: 3600 }) ?? 0;
   const carbon = prepareCarbon(carbonOptionsFromFlags(values));
-  const exe = resolveCommand(cmd);
-
   const gpus = values.gpus === undefined ? undefined : parseGpuList(values.gpus);
-  const selection = selectSources({ intervalMs, attach: true, ...(gpus ? { gpus } : {}) });
-  const environment = await collectEnvironment();
-  const dir = createRunDir(values.out, `measure-${basename(cmd)}`);
-  if (!values.quiet) for (const n of selection.notes) process.stderr.write(`kdbench: ${n.replace(/\n/g, '\n  ')}\n`);
-  const rec = await RunRecorder.begin({ dir, kind: 'measure', argv: ['measure', ...argv], environment, intervalMs, sources: selection.sources, notes: selection.notes, carbon });
+  const exe = resolveCommand(cmd);
 
   let interrupted: NodeJS.Signals | undefined;
   let child: ChildProcess | undefined;
@@ -127,48 +121,56 @@ export async function run(argv: string[]): Promise<number> {
   process.on('SIGINT', handlers.SIGINT);
   process.on('SIGTERM', handlers.SIGTERM);
   try {
-    if (baselineS > 0) await rec.baseline(baselineS);
-    rec.phase('main');
-    if (interrupted) return await finishEarly(rec, dir, interrupted, values.quiet === true);
-    const ownChildrenS0 = readStat('/proc/self/stat')?.childrenS ?? 0;
-    const c = spawn(exe, cmdArgs, { stdio: ['inherit', 'pipe', 'inherit'], argv0: cmd });
-    child = c;
-    const spawned = new Promise<Error | undefined>((resolve) => {
-      c.once('spawn', () => resolve(undefined));
-      c.once('error', resolve);
-    });
-    if (c.pid !== undefined) rec.meter.attach(c.pid, ownChildrenS0);
-    const filter = new PhaseMarkerFilter(
-      (text) => process.stdout.write(text),
-      (name) => rec.phase(name),
-    );
-    c.stdout!.setEncoding('utf8');
-    c.stdout!.on('data', (d: string) => filter.push(d));
-    const streamEnd = new Promise<void>((resolve) => c.stdout!.once('close', resolve));
-    const spawnError = await spawned;
-    if (spawnError) {
-      const run = await rec.finish('failed', { message: `cannot run "${cmd}": ${spawnError.message}` });
+    const selection = selectSources({ intervalMs, attach: true, ...(gpus ? { gpus } : {}) });
+    const environment = await collectEnvironment();
+    const dir = createRunDir(values.out, `measure-${basename(cmd)}`);
+    if (!values.quiet) for (const n of selection.notes) process.stderr.write(`kdbench: ${n.replace(/\n/g, '\n  ')}\n`);
+    const rec = await RunRecorder.begin({ dir, kind: 'measure', argv: ['measure', ...argv], environment, intervalMs, sources: selection.sources, notes: selection.notes, carbon });
+    try {
+      if (baselineS > 0) await rec.baseline(baselineS);
+      rec.phase('main');
+      if (interrupted) return await finishEarly(rec, dir, interrupted, values.quiet === true);
+      const ownChildrenS0 = readStat('/proc/self/stat')?.childrenS ?? 0;
+      const c = spawn(exe, cmdArgs, { stdio: ['inherit', 'pipe', 'inherit'], argv0: cmd });
+      child = c;
+      const spawned = new Promise<Error | undefined>((resolve) => {
+        c.once('spawn', () => resolve(undefined));
+        c.once('error', resolve);
+      });
+      if (c.pid !== undefined) rec.meter.attach(c.pid, ownChildrenS0);
+      const filter = new PhaseMarkerFilter(
+        (text) => process.stdout.write(text),
+        (name) => rec.phase(name),
+      );
+      c.stdout!.setEncoding('utf8');
+      c.stdout!.on('data', (d: string) => filter.push(d));
+      const streamEnd = new Promise<void>((resolve) => c.stdout!.once('close', resolve));
+      const spawnError = await spawned;
+      if (spawnError) {
+        const run = await rec.finish('failed', { message: `cannot run "${cmd}": ${spawnError.message}` });
+        if (!values.quiet) process.stderr.write(summary(run, dir));
+        throw new UserError(`cannot run "${cmd}": ${spawnError.message}`);
+      }
+      const [code, signal] = await new Promise<[number | null, NodeJS.Signals | null]>((resolve) => c.once('exit', (co, si) => resolve([co, si])));
+      // Wait for the rest of stdout (the last markers), unless a daemonised grandchild holds it open.
+      await Promise.race([streamEnd, new Promise((r) => setTimeout(r, 1000).unref())]);
+      filter.end();
+      const exitCode = exitCodeOf(code, signal);
+      const status = interrupted ? 'interrupted' : exitCode === 0 ? 'completed' : 'failed';
+      const error = interrupted
+        ? { message: `interrupted by ${interrupted}; the command exited with code ${exitCode}`, phase: rec.currentPhase() }
+        : exitCode !== 0
+          ? { message: `the command exited with code ${exitCode}${signal ? ` (${signal})` : ''}`, phase: rec.currentPhase() }
+          : undefined;
+      const run = await rec.finish(status, error);
       if (!values.quiet) process.stderr.write(summary(run, dir));
-      throw new UserError(`cannot run "${cmd}": ${spawnError.message}`);
+      return exitCode;
+    } finally {
+      await rec.finish('failed', { message: 'measure ended unexpectedly' });
     }
-    const [code, signal] = await new Promise<[number | null, NodeJS.Signals | null]>((resolve) => c.once('exit', (co, si) => resolve([co, si])));
-    // Wait for the rest of stdout (the last markers), unless a daemonised grandchild holds it open.
-    await Promise.race([streamEnd, new Promise((r) => setTimeout(r, 1000).unref())]);
-    filter.end();
-    const exitCode = exitCodeOf(code, signal);
-    const status = interrupted ? 'interrupted' : exitCode === 0 ? 'completed' : 'failed';
-    const error = interrupted
-      ? { message: `interrupted by ${interrupted}; the command exited with code ${exitCode}`, phase: rec.currentPhase() }
-      : exitCode !== 0
-        ? { message: `the command exited with code ${exitCode}${signal ? ` (${signal})` : ''}`, phase: rec.currentPhase() }
-        : undefined;
-    const run = await rec.finish(status, error);
-    if (!values.quiet) process.stderr.write(summary(run, dir));
-    return exitCode;
   } finally {
     process.off('SIGINT', handlers.SIGINT);
     process.off('SIGTERM', handlers.SIGTERM);
-    await rec.finish('failed', { message: 'measure ended unexpectedly' });
   }
 }
 
