@@ -92,32 +92,30 @@ async function main(): Promise<void> {
   port.postMessage({ type: 'ready', domains, failed } satisfies FromWorker);
 }
 
-/** Stops: waits for streaming sources to deliver readings up to now, polls a last time, hands the trace back. */
 let finishing = false;
+/** Stops: waits for streaming sources to deliver readings up to now, polls a last time, hands the trace back. */
 async function finish(sources: EnergySource[], domains: DomainInfo[], timer: NodeJS.Timeout): Promise<void> {
   if (finishing) return;
   finishing = true;
-  {
-    const lag = Math.max(0, ...sources.map((s) => s.lagMs ?? 0));
-    if (lag > 0) {
-      const until = clock.now() + lag / 1000;
-      await new Promise((r) => setTimeout(r, lag));
-      while (clock.now() < until) await new Promise((r) => setTimeout(r, 5));
-    }
-    clearInterval(timer);
-    poll(sources);
-    let helperCpuS = 0;
-    for (const s of sources) {
-      s.stop();
-      problems.push(...s.problems());
-      helperCpuS += s.overheadCpuS?.() ?? 0;
-    }
-    fsyncSync(fd);
-    closeSync(fd);
-    const samplerCpuS = (readStat('/proc/thread-self/stat')?.selfS ?? threadCpu0) - threadCpu0 + helperCpuS;
-    const trace: Trace = { startWallMs: init.anchor.wallMs0, domains, samples, problems, gaps: integrator.gaps, samplerCpuS, intervalMs: init.intervalMs };
-    port.postMessage({ type: 'trace', trace } satisfies FromWorker);
+  const lag = Math.max(0, ...sources.map((s) => s.lagMs ?? 0));
+  if (lag > 0) {
+    const until = clock.now() + lag / 1000;
+    await new Promise((r) => setTimeout(r, lag));
+    while (clock.now() < until) await new Promise((r) => setTimeout(r, 5));
   }
+  clearInterval(timer);
+  poll(sources);
+  let helperCpuS = 0;
+  for (const s of sources) {
+    s.stop();
+    problems.push(...s.problems());
+    helperCpuS += s.overheadCpuS?.() ?? 0;
+  }
+  fsyncSync(fd);
+  closeSync(fd);
+  const samplerCpuS = (readStat('/proc/thread-self/stat')?.selfS ?? threadCpu0) - threadCpu0 + helperCpuS;
+  const trace: Trace = { startWallMs: init.anchor.wallMs0, domains, samples, problems, gaps: integrator.gaps, samplerCpuS, intervalMs: init.intervalMs };
+  port.postMessage({ type: 'trace', trace } satisfies FromWorker);
 }
 
 main().catch((e) => port.postMessage({ type: 'error', message: (e as Error).message } satisfies FromWorker));
