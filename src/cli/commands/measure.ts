@@ -138,8 +138,14 @@ export async function run(argv: string[]): Promise<number> {
         c.once('error', resolve);
       });
       if (c.pid !== undefined) rec.meter.attach(c.pid, ownChildrenS0);
+      // Backpressure: a slow reader of our stdout pauses the command's output, not our memory.
       const filter = new PhaseMarkerFilter(
-        (text) => process.stdout.write(text),
+        (text) => {
+          if (!process.stdout.write(text) && !c.stdout!.isPaused()) {
+            c.stdout!.pause();
+            process.stdout.once('drain', () => c.stdout!.resume());
+          }
+        },
         (name) => rec.phase(name),
       );
       c.stdout!.setEncoding('utf8');
