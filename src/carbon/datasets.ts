@@ -3,32 +3,9 @@
  * about each dataset: who publishes it, the year, the licence.
  */
 import { averageIntensity, electricityMaps, marginalIntensity } from '@tgwf/co2/data';
-import { readFileSync } from 'node:fs';
-import { createRequire } from 'node:module';
-import { dirname, join } from 'node:path';
+import { dependencyVersion } from '../run/environment.js';
 
-const require = createRequire(import.meta.url);
-
-/** Version of the installed @tgwf/co2 (its exports map hides package.json, so walk up from the entry). */
-function readCo2Version(): string {
-  try {
-    let dir = dirname(require.resolve('@tgwf/co2'));
-    for (let i = 0; i < 6; i++) {
-      try {
-        const pkg = JSON.parse(readFileSync(join(dir, 'package.json'), 'utf8')) as { name?: string; version?: string };
-        if (pkg.name === '@tgwf/co2' && pkg.version) return pkg.version;
-      } catch {
-        // not here; go up
-      }
-      dir = dirname(dir);
-    }
-  } catch {
-    // not resolvable
-  }
-  return 'unknown';
-}
-
-export const CO2JS_VERSION = readCo2Version();
+export const CO2JS_VERSION = dependencyVersion('@tgwf/co2') ?? 'unknown';
 const via = `via @tgwf/co2 ${CO2JS_VERSION}`;
 
 export const EMBER = {

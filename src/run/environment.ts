@@ -1,5 +1,4 @@
 import { readFileSync } from 'node:fs';
-import { createRequire } from 'node:module';
 import os from 'node:os';
 import { execFileSync } from 'node:child_process';
 import { dirname, join } from 'node:path';
@@ -9,19 +8,24 @@ const here = dirname(fileURLToPath(import.meta.url));
 /** The kdbench package root (dist/src/run -> ../../..). */
 export const PACKAGE_ROOT = join(here, '..', '..', '..');
 
-const require = createRequire(import.meta.url);
-
 export function packageVersion(): string {
   return (JSON.parse(readFileSync(join(PACKAGE_ROOT, 'package.json'), 'utf8')) as { version: string }).version;
 }
 
-/** Installed version of a dependency, or null where it is not installed. */
-export function dependencyVersion(name: string): string | null {
-  try {
-    const pkg = require.resolve(`${name}/package.json`, { paths: [PACKAGE_ROOT] });
-    return (JSON.parse(readFileSync(pkg, 'utf8')) as { version: string }).version;
-  } catch {
-    return null;
+/**
+ * Installed version of a dependency, or null where it is not installed. Reads
+ * node_modules/NAME/package.json the way Node looks packages up (this folder, then each parent), because
+ * many packages' "exports" maps hide package.json from require.resolve.
+ */
+export function dependencyVersion(name: string, from = PACKAGE_ROOT): string | null {
+  for (let dir = from; ; dir = dirname(dir)) {
+    try {
+      const pkg = JSON.parse(readFileSync(join(dir, 'node_modules', name, 'package.json'), 'utf8')) as { version?: string };
+      if (pkg.version) return pkg.version;
+    } catch {
+      /* not here; try the parent folder */
+    }
+    if (dirname(dir) === dir) return null;
   }
 }
 
