@@ -106,6 +106,14 @@ test('NVML probe: counters per GPU, NOT_SUPPORTED named, init failure and a miss
   assert.match(missing.error!, /cannot load/);
 });
 
+test('NVML probe: a library without the energy function makes every GPU fall back, not NVML fail', { skip: stub ? false : 'no C compiler' }, () => {
+  const old = buildStubNvml(tmp, ['STUB_WITHOUT_ENERGY_FUNCTION'])!;
+  const p = probeNvml(old);
+  assert.equal(p.ok, true);
+  assert.deepEqual(p.gpus.map((g) => g.counter), [false, false]);
+  assert.match(p.gpus[0].counterError!, /Not Supported/);
+});
+
 test('NVML source: counter differences follow the stub GPU energy curve', { skip: stub ? false : 'no C compiler' }, async () => {
   process.env.KDBENCH_STUB_NVML_CURVE = 'square:50:250:0.2';
   try {

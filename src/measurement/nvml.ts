@@ -76,9 +76,17 @@ export class Nvml {
       handle: lib.func('nvmlDeviceGetHandleByIndex_v2', 'int', ['unsigned int', k.out(k.pointer(dev))]) as Fn,
       name: lib.func('nvmlDeviceGetName', 'int', [dev, k.pointer('char'), 'unsigned int']) as Fn,
       uuid: lib.func('nvmlDeviceGetUUID', 'int', [dev, k.pointer('char'), 'unsigned int']) as Fn,
-      energy: lib.func('nvmlDeviceGetTotalEnergyConsumption', 'int', [dev, k.out(k.pointer('unsigned long long'))]) as Fn,
-      power: lib.func('nvmlDeviceGetPowerUsage', 'int', [dev, k.out(k.pointer('unsigned int'))]) as Fn,
     };
+    // Old drivers lack the energy counter entirely: such GPUs answer NOT_SUPPORTED, as on pre-Volta GPUs.
+    const optional = (name: string, f: () => Fn): void => {
+      try {
+        fn[name] = f();
+      } catch {
+        fn[name] = () => NVML_ERROR_NOT_SUPPORTED;
+      }
+    };
+    optional('energy', () => lib.func('nvmlDeviceGetTotalEnergyConsumption', 'int', [dev, k.out(k.pointer('unsigned long long'))]) as Fn);
+    optional('power', () => lib.func('nvmlDeviceGetPowerUsage', 'int', [dev, k.out(k.pointer('unsigned int'))]) as Fn);
     const nvml = new Nvml(path, lib, fn);
     nvml.check('nvmlInit_v2', fn.init() as number);
     return nvml;

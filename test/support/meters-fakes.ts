@@ -43,11 +43,11 @@ export function curveEnergy(c: Curve, t0: number, t1: number, gpu = 0): number {
 }
 
 /** Compiles test/fixtures/stub-nvml.c into `dir`; undefined where no C compiler exists. */
-export function buildStubNvml(dir: string): string | undefined {
+export function buildStubNvml(dir: string, defines: string[] = []): string | undefined {
   const cc = which('cc') ?? which('gcc') ?? which('clang');
   if (!cc) return undefined;
-  const out = join(dir, 'libnvidia-ml-stub.so');
-  execFileSync(cc, ['-shared', '-fPIC', '-O2', '-o', out, join(FIXTURES, 'stub-nvml.c'), '-lm'], { stdio: 'pipe' });
+  const out = join(dir, `libnvidia-ml-stub${defines.length ? '-' + defines.join('-') : ''}.so`);
+  execFileSync(cc, ['-shared', '-fPIC', '-O2', ...defines.map((d) => `-D${d}`), '-o', out, join(FIXTURES, 'stub-nvml.c'), '-lm'], { stdio: 'pipe' });
   return out;
 }
 
