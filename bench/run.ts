@@ -25,7 +25,7 @@ async function main(): Promise<void> {
     writeFileSync(join(OUT, `${base}.json`), JSON.stringify(suites, null, 2) + '\n');
     writeFileSync(join(OUT, `${base}.md`), suitesMarkdown(suites));
   }
-  process.stderr.write(`bench: done in ${((Date.now() - started) / 1000).toFixed(0)} s; ${join(OUT, 'meters.md')}\n`);
+  process.stderr.write(`bench: done in ${((Date.now() - started) / 1000).toFixed(0)} s; results in ${OUT}\n`);
 }
 
 main().catch((e: unknown) => {
