@@ -169,6 +169,7 @@ export async function run(argv: string[]): Promise<number> {
           ? { message: `the command exited with code ${exitCode}${signal ? ` (${signal})` : ''}`, phase: rec.currentPhase() }
           : undefined;
       const run = await rec.finish(status, error);
+      await writeReadableReport(dir);
       if (!values.quiet) process.stderr.write(summary(run, dir));
       return exitCode;
     } finally {
@@ -180,8 +181,19 @@ export async function run(argv: string[]): Promise<number> {
   }
 }
 
+/** report.md, report.html, CSVs and charts beside the raw data; the command's exit code wins over a report problem. */
+async function writeReadableReport(dir: string): Promise<void> {
+  try {
+    const { writeReports } = await import('../../report/index.js');
+    await writeReports(dir);
+  } catch (e) {
+    process.stderr.write(`kdbench: the run is written, but its report could not be drawn: ${(e as Error).message} (retry with "kdbench report ${dir}")\n`);
+  }
+}
+
 async function finishEarly(rec: RunRecorder, dir: string, sig: NodeJS.Signals, quiet: boolean): Promise<number> {
   const run = await rec.finish('interrupted', { message: `interrupted by ${sig} before the command started` });
+  await writeReadableReport(dir);
   if (!quiet) process.stderr.write(summary(run, dir));
   return 128 + (os.constants.signals[sig] ?? 1);
 }
