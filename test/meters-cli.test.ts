@@ -96,6 +96,13 @@ test('measure: a clean exit is "completed" with exit code 0; GPUs without counte
   assert.ok(gpu.idleJ !== undefined && Math.abs(gpu.energyJ - gpu.idleJ) < 0.05 * gpu.energyJ);
   assert.ok(run.totals!.netEnergyJ !== undefined && run.totals!.netEnergyJ < run.totals!.energyJ);
   assert.deepEqual(run.meter.problems, []);
+  const gpus = (run.environment as { gpus: { index: number; name: string; uuid: string }[] }).gpus;
+  assert.deepEqual(
+    gpus.map((g) => g.index),
+    [0],
+    'the hardware inventory lists the GPU the probe found',
+  );
+  assert.match(gpus[0].uuid, /^GPU-/);
   const notes = run.meter.notes;
   assert.ok(notes.some((n) => /NVML unavailable/.test(n)) && notes.some((n) => /GPU 0 .*nvidia-smi power.draw.instant sampled/.test(n)), notes.join('\n'));
 });

@@ -63,6 +63,12 @@ export interface GpuInfo {
   uuid: string;
 }
 
+/** The GPUs the meters' probes found (NVML where it answers, else nvidia-smi), for the inventory. */
+export function gpuInventory(probes: { nvml: { ok: boolean; gpus: GpuInfo[] }; smi: { gpus: GpuInfo[] } }): GpuInfo[] {
+  const gpus = probes.nvml.ok && probes.nvml.gpus.length > 0 ? probes.nvml.gpus : probes.smi.gpus;
+  return gpus.map(({ index, name, uuid }) => ({ index, name, uuid }));
+}
+
 /** The hardware and software inventory recorded in every run. */
 export async function collectEnvironment(extra: { backend?: string; gpus?: GpuInfo[] } = {}): Promise<Record<string, unknown>> {
   const si = (await import('systeminformation')).default;

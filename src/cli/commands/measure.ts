@@ -10,13 +10,13 @@ import os from 'node:os';
 import { UserError } from '../../errors.js';
 import { numberFlag, parseCommandArgs } from '../args.js';
 import { CARBON_FLAGS, CARBON_USAGE, carbonOptionsFromFlags, prepareCarbon } from '../../carbon/index.js';
-import { selectSources } from '../../measurement/select.js';
+import { probeAll, selectSources } from '../../measurement/select.js';
 import { which } from '../../measurement/which.js';
 import { readStat } from '../../measurement/proc.js';
 import { PhaseMarkerFilter } from '../../measurement/phase-markers.js';
 import { RunRecorder } from '../../run/recorder.js';
 import { createRunDir } from '../../run/run-dir.js';
-import { collectEnvironment } from '../../run/environment.js';
+import { collectEnvironment, gpuInventory } from '../../run/environment.js';
 import type { RunJson } from '../../run/contract.js';
 
 export const usage = `Usage: kdbench measure [options] -- CMD [ARGS...]
@@ -121,8 +121,9 @@ export async function run(argv: string[]): Promise<number> {
   process.on('SIGINT', handlers.SIGINT);
   process.on('SIGTERM', handlers.SIGTERM);
   try {
-    const selection = selectSources({ intervalMs, attach: true, ...(gpus ? { gpus } : {}) });
-    const environment = await collectEnvironment();
+    const probes = probeAll();
+    const selection = selectSources({ intervalMs, attach: true, probes, ...(gpus ? { gpus } : {}) });
+    const environment = await collectEnvironment({ gpus: gpuInventory(probes) });
     const dir = createRunDir(values.out, `measure-${basename(cmd)}`);
     if (!values.quiet) for (const n of selection.notes) process.stderr.write(`kdbench: ${n.replace(/\n/g, '\n  ')}\n`);
     const rec = await RunRecorder.begin({ dir, kind: 'measure', argv: ['measure', ...argv], environment, intervalMs, sources: selection.sources, notes: selection.notes, carbon });
