@@ -84,7 +84,7 @@ export interface InferenceRecord {
 /** A statistical comparison of model a against model b, with its seeded bootstrap 95 % interval. */
 export interface ComparisonRecord {
   metric: 'energyJPer1000' | 'latencyMsP50' | 'accuracy';
-  /** ratio: median(a) / median(b) over rounds; difference: a - b (accuracy, paired over test examples). */
+  /** ratio: median(a) / median(b) over rounds; difference: a - b (accuracy, paired over test examples; the bootstrap resamples whole source texts where the dataset groups examples by text). */
   kind: 'ratio' | 'difference';
   a: string;
   b: string;
