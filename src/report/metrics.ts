@@ -1,31 +1,8 @@
 /** Per-model figures the reports share: the inference rows a model is judged by and its ratios to the teacher. */
-import type { InferenceRecord, ModelRecord, RunJson } from '../run/contract.js';
+import type { ComparisonRecord, InferenceRecord, ModelRecord, RunJson } from '../run/contract.js';
 
-/**
- * Optional fields the reports show when a run has them (declared in contract.ts as optional; the
- * intersection keeps this module compiling against a contract that lacks them).
- */
-export type ModelRecordX = ModelRecord & { sizeBytes?: number; accuracyCI95?: [number, number]; repeats?: number };
-export type InferenceRecordX = InferenceRecord & {
-  energyJPer1000CI95?: [number, number];
-  gCO2ePer1000CI95?: [number, number];
-  latencyMsP50CI95?: [number, number];
-  repeats?: number;
-};
-export interface ComparisonX {
-  metric: string;
-  kind: 'ratio' | 'difference';
-  a: string;
-  b: string;
-  batchSize?: number;
-  estimate: number;
-  ci95?: [number, number];
-  n: number;
-  warning?: string;
-}
-export function comparisonsOf(run: RunJson): ComparisonX[] {
-  const c = (run as RunJson & { comparisons?: unknown }).comparisons;
-  return Array.isArray(c) ? (c as ComparisonX[]) : [];
+export function comparisonsOf(run: RunJson): ComparisonRecord[] {
+  return Array.isArray(run.comparisons) ? run.comparisons : [];
 }
 
 export function teacherOf(run: RunJson): ModelRecord | undefined {
@@ -54,16 +31,16 @@ export function latencyInference(run: RunJson, model: string): InferenceRecord |
 }
 
 export interface ModelFigures {
-  model: ModelRecordX;
+  model: ModelRecord;
   accuracyVsTeacher?: number;
-  inf?: InferenceRecordX;
+  inf?: InferenceRecord;
   energyJPer1000?: number;
   /** Measurement uncertainty bound of energyJPer1000 (not a confidence interval). */
   energyUncertaintyJPer1000?: number;
   energyVsTeacher?: number;
   gCO2ePer1000?: number;
   gCO2eVsTeacher?: number;
-  latency?: InferenceRecordX;
+  latency?: InferenceRecord;
 }
 
 /** A number from run.json, or undefined: null (unknown) is never 0. */
