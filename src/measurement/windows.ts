@@ -139,8 +139,7 @@ export function domainEnergy(d: DomainInfo, series: DeviceSeries, w: Window, idl
  * Energy per device in each window. Windows that share boundaries add up exactly to the window
  * that spans them, because every figure is a difference of one interpolated cumulative series.
  */
-export function energyByWindow(trace: Trace, windows: Window[], idlePowerW?: Map<string, number>): WindowEnergy[] {
-  const series = seriesByDevice(trace);
+export function energyByWindow(trace: Trace, windows: Window[], idlePowerW?: Map<string, number>, series = seriesByDevice(trace)): WindowEnergy[] {
   return windows.map((w) => {
     const domains = trace.domains.map((d) => domainEnergy(d, series.get(d.device)!, w, idlePowerW?.get(d.device), trace.gaps));
     const energyJ = domains.reduce((a, d) => a + d.energyJ, 0);
@@ -151,8 +150,7 @@ export function energyByWindow(trace: Trace, windows: Window[], idlePowerW?: Map
 }
 
 /** Mean power per device over a window (the idle baseline). */
-export function meanPower(trace: Trace, w: Window): Map<string, number> {
-  const series = seriesByDevice(trace);
+export function meanPower(trace: Trace, w: Window, series = seriesByDevice(trace)): Map<string, number> {
   const dur = w.t1 - w.t0;
   return new Map([...series].map(([dev, s]) => [dev, dur > 0 ? (s.at(w.t1) - s.at(w.t0)) / dur : 0]));
 }

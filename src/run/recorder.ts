@@ -1,6 +1,6 @@
 import { join } from 'node:path';
 import { Meter } from '../measurement/meter.js';
-import { energyByWindow, meanPower, type Window, type WindowEnergy } from '../measurement/windows.js';
+import { energyByWindow, meanPower, seriesByDevice, type Window, type WindowEnergy } from '../measurement/windows.js';
 import type { SourceSpec, Trace } from '../measurement/types.js';
 import type { PreparedCarbon } from '../carbon/index.js';
 import { packageVersion } from './environment.js';
@@ -143,16 +143,18 @@ export class RunRecorder {
   private assemble(trace: Trace, status: Exclude<RunStatus, 'running'>, endT: number, error?: { message: string; phase?: string }): RunJson {
     const o = this.opts;
     const clock = this.meter.clock;
-    const idle = this.baselineWindow ? meanPower(trace, this.baselineWindow) : undefined;
+    // One interpolated series per device serves the baseline, every phase and the total.
+    const series = seriesByDevice(trace);
+    const idle = this.baselineWindow ? meanPower(trace, this.baselineWindow, series) : undefined;
     const windows: Window[] = this.phases.map((p) => ({ name: p.name, t0: p.t0, t1: p.t1 }));
-    const energies = energyByWindow(trace, windows, idle);
+    const totalWindow: Window | undefined = windows.length > 0 ? { name: 'total', t0: windows[0].t0, t1: windows[windows.length - 1].t1 } : undefined;
+    const all = energyByWindow(trace, totalWindow ? [...windows, totalWindow] : windows, idle, series);
+    const energies = all.slice(0, windows.length);
     const phases: PhaseRecord[] = energies.map((w, i) => toPhaseRecord(w, this.phases[i].model, clock.iso.bind(clock), (j) => o.carbon.grams(j, windows[i], trace)));
-    let totals: RunJson['totals'] = null;
-    const totalWindow: Window | undefined = phases.length > 0 ? { name: 'total', t0: windows[0].t0, t1: windows[windows.length - 1].t1 } : undefined;
-    if (totalWindow) {
-      const [all] = energyByWindow(trace, [totalWindow], idle);
-      totals = { durationS: all.durationS, energyJ: all.energyJ, uncertaintyJ: all.uncertaintyJ, netEnergyJ: all.netEnergyJ, domains: all.domains };
-    }
+    const total = totalWindow ? all[windows.length] : undefined;
+    const totals: RunJson['totals'] = total
+      ? { durationS: total.durationS, energyJ: total.energyJ, uncertaintyJ: total.uncertaintyJ, netEnergyJ: total.netEnergyJ, domains: total.domains }
+      : null;
     const byPhase = new Map(energies.map((p) => [p.name, p]));
     const inference: InferenceRecord[] = this.inference.map((r) => {
       const p = byPhase.get(r.phase);
