@@ -167,7 +167,20 @@ test('bad input: exit code 2, a clear message, no stack trace', () => {
   const flag = kdbench(['run', '--quick', '--interval-ms', 'fast']);
   assert.equal(flag.status, 2);
   assert.match(flag.stderr, /--interval-ms: expected an integer/);
-  for (const r of [unknown, missing, invalid, kind, h, exists, flag]) assert.doesNotMatch(r.stderr, /\n\s+at /, 'no stack trace');
+  const bogusOut = join(tmp, 'bogus');
+  const bogus = kdbench(['run', '--quick', '--backend', 'bogus', '--out', bogusOut]);
+  assert.equal(bogus.status, 2);
+  assert.match(bogus.stderr, /--backend bogus: unknown backend; allowed: tensorflow-gpu, tensorflow, wasm, cpu/);
+  assert.ok(!existsSync(bogusOut), 'no run folder for a rejected flag');
+  // tfjs-node cannot install here (its libtensorflow download fails): forcing it is a clear error, and no empty folder stays.
+  const nodeOut = join(tmp, 'tfjs-node');
+  const forced = kdbench(['run', '--quick', '--backend', 'tensorflow', '--out', nodeOut]);
+  if (forced.status !== 0) {
+    assert.equal(forced.status, 2);
+    assert.match(forced.stderr, /--backend tensorflow: cannot be loaded here/);
+    assert.ok(!existsSync(nodeOut), 'a run that measured nothing leaves no empty folder');
+  }
+  for (const r of [unknown, missing, invalid, kind, h, exists, flag, bogus, forced]) assert.doesNotMatch(r.stderr, /\n\s+at /, 'no stack trace');
 });
 
 test('a failure in the middle of a run leaves run.json with status "failed" and what was measured', () => {

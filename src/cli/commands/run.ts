@@ -1,5 +1,6 @@
 /** `kdbench run [SUITE] [--quick] [--out DIR]`: distil, evaluate and benchmark a suite, measuring every phase. */
-import { relative } from 'node:path';
+import { existsSync, readdirSync, rmdirSync } from 'node:fs';
+import { join, relative } from 'node:path';
 import { parseCommandArgs, numberFlag } from '../args.js';
 import { UserError } from '../../errors.js';
 import { CARBON_FLAGS, CARBON_USAGE, carbonOptionsFromFlags, prepareCarbon } from '../../carbon/index.js';
@@ -59,6 +60,9 @@ export async function run(argv: string[]): Promise<number> {
   const loaded = loadSuite(positionals[0] ?? DEFAULT_SUITE);
   const carbon = prepareCarbon(carbonOptionsFromFlags(values));
   const teacherPath = values.teacher === undefined ? undefined : resolveTeacherPath(values.teacher);
+  if (values.backend !== undefined && !(BACKENDS as readonly string[]).includes(values.backend)) {
+    throw new UserError(`--backend ${values.backend}: unknown backend; allowed: ${BACKENDS.join(', ')}`);
+  }
   const dir = createRunDir(values.out, `${loaded.suite.name}${values.quick ? '-quick' : ''}`);
   const progress = new Progress(process.stderr, Boolean(process.stderr.isTTY) && process.env.TERM !== 'dumb', Boolean(values.quiet));
   progress.log(`run directory: ${dir}`);
@@ -80,13 +84,18 @@ export async function run(argv: string[]): Promise<number> {
       progress,
     });
   } catch (e) {
-    // The partial run.json is written; draw what can be drawn from it, then report the error.
-    try {
-      await writeReports(dir);
-    } catch {
-      /* the report is a convenience here; run.json and samples.csv hold the data */
+    if (existsSync(join(dir, 'run.json'))) {
+      // The partial run.json is written; draw what can be drawn from it, then report the error.
+      try {
+        await writeReports(dir);
+      } catch {
+        /* the report is a convenience here; run.json and samples.csv hold the data */
+      }
+      progress.log(`partial run written to ${dir}`);
+    } else if (readdirSync(dir).length === 0) {
+      // Failed before measuring anything (a backend that cannot load): leave no empty run folder behind.
+      rmdirSync(dir);
     }
-    progress.log(`partial run written to ${dir}`);
     throw e;
   }
   const files = await writeReports(dir);
