@@ -82,11 +82,15 @@ function tryNode(pkg: string): string | undefined {
   }
 }
 
+/** A user error unless `name` is one of BACKENDS (checked before any work starts). */
+export function checkBackendName(name: string): BackendName {
+  if (!(BACKENDS as readonly string[]).includes(name)) throw new UserError(`--backend ${name}: unknown backend; allowed: ${BACKENDS.join(', ')}`);
+  return name as BackendName;
+}
+
 /** Selects and initialises the backend. */
 export async function selectBackend(forced?: string): Promise<BackendChoice> {
-  if (forced !== undefined && !(BACKENDS as readonly string[]).includes(forced)) {
-    throw new UserError(`--backend ${forced}: unknown backend; allowed: ${BACKENDS.join(', ')}`);
-  }
+  if (forced !== undefined) checkBackendName(forced);
   ensureKernels();
   const skipped: string[] = [];
   const order: BackendName[] = forced ? [forced as BackendName] : [...BACKENDS];

@@ -5,7 +5,7 @@ import { parseCommandArgs, numberFlag } from '../args.js';
 import { UserError } from '../../errors.js';
 import { CARBON_FLAGS, CARBON_USAGE, carbonOptionsFromFlags, prepareCarbon } from '../../carbon/index.js';
 import { loadSuite, availableSuites, DEFAULT_SUITE } from '../../suites/load.js';
-import { BACKENDS } from '../../distillation/backend.js';
+import { BACKENDS, checkBackendName } from '../../distillation/backend.js';
 import { resolveTeacherPath } from '../../distillation/models/reuse.js';
 import { createRunDir } from '../../run/run-dir.js';
 import { Progress } from '../progress.js';
@@ -60,9 +60,7 @@ export async function run(argv: string[]): Promise<number> {
   const loaded = loadSuite(positionals[0] ?? DEFAULT_SUITE);
   const carbon = prepareCarbon(carbonOptionsFromFlags(values));
   const teacherPath = values.teacher === undefined ? undefined : resolveTeacherPath(values.teacher);
-  if (values.backend !== undefined && !(BACKENDS as readonly string[]).includes(values.backend)) {
-    throw new UserError(`--backend ${values.backend}: unknown backend; allowed: ${BACKENDS.join(', ')}`);
-  }
+  if (values.backend !== undefined) checkBackendName(values.backend);
   const dir = createRunDir(values.out, `${loaded.suite.name}${values.quick ? '-quick' : ''}`);
   const progress = new Progress(process.stderr, Boolean(process.stderr.isTTY) && process.env.TERM !== 'dumb', Boolean(values.quiet));
   progress.log(`run directory: ${dir}`);
