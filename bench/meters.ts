@@ -15,7 +15,15 @@ import { Meter } from '../src/measurement/meter.js';
 import { energyByWindow, type Window } from '../src/measurement/windows.js';
 import { selectSources } from '../src/measurement/select.js';
 import type { SourceSpec } from '../src/measurement/types.js';
-import { buildStubNvml, curveEnergy, curveSpec, makePowercap, startPowercapWriter, writeFakeSmi, type Curve } from '../test/support/meters-fakes.js';
+import {
+  buildStubNvml,
+  curveEnergy,
+  curveSpec,
+  makePowercap,
+  startPowercapWriter,
+  writeFakeSmi,
+  type Curve,
+} from '../test/support/meters-fakes.js';
 
 export interface AccuracyRow {
   curve: string;
@@ -78,7 +86,13 @@ const CURVES: { label: string; curve: Curve }[] = [
 const INTERVALS = [50, 100, 500];
 const WINDOWS_S = [4.7, 4.3];
 
-async function accuracyRun(tmp: string, stub: string | undefined, c: { label: string; curve: Curve }, intervalMs: number, n: number): Promise<AccuracyRow[]> {
+async function accuracyRun(
+  tmp: string,
+  stub: string | undefined,
+  c: { label: string; curve: Curve },
+  intervalMs: number,
+  n: number,
+): Promise<AccuracyRow[]> {
   const spec = curveSpec(c.curve);
   const root = join(tmp, `powercap-${n}`);
   // Range: above 250 W x 500 ms so that at most one wrap happens between reads; small enough to wrap often.
@@ -94,7 +108,10 @@ async function accuracyRun(tmp: string, stub: string | undefined, c: { label: st
       ...(stub ? [{ kind: 'nvml' as const, library: stub, gpus: [0] }] : []),
       // nvidia-smi samples GPU 1 of the fake (the curve + 10 W) so that devices do not clash.
       { kind: 'nvidia-smi', binary: smi, intervalMs, gpus: [1] },
-      ...selectSources({ intervalMs, env: { KDBENCH_NVML_LIB: join(tmp, 'none.so'), KDBENCH_POWERCAP_ROOT: root, PATH: '' } }).sources.filter((s) => s.kind === 'rapl'),
+      ...selectSources({
+        intervalMs,
+        env: { KDBENCH_NVML_LIB: join(tmp, 'none.so'), KDBENCH_POWERCAP_ROOT: root, PATH: '' },
+      }).sources.filter((s) => s.kind === 'rapl'),
     ];
     const m = await Meter.start({ intervalMs, csvPath: join(tmp, `samples-${n}.csv`), sources });
     if (m.failed.length > 0) throw new Error(`meter sources failed: ${m.failed.join('; ')}`);
@@ -119,7 +136,12 @@ async function accuracyRun(tmp: string, stub: string | undefined, c: { label: st
           curve: c.label,
           intervalMs,
           device: d.device,
-          source: d.device === 'gpu:0' ? 'stub NVML counter' : d.device === 'gpu:1' ? 'fake nvidia-smi power.draw.instant' : 'fake powercap RAPL (wrapping)',
+          source:
+            d.device === 'gpu:0'
+              ? 'stub NVML counter'
+              : d.device === 'gpu:1'
+                ? 'fake nvidia-smi power.draw.instant'
+                : 'fake powercap RAPL (wrapping)',
           method: d.method,
           window: w.name,
           durationS: w.durationS,
@@ -148,7 +170,10 @@ const threadCpu: () => number | undefined = (() => {
     const koffi = createRequire(import.meta.url)('koffi') as typeof import('koffi');
     const libc = koffi.load('libc.so.6');
     const timespec = koffi.struct('kdbench_bench_timespec', { tv_sec: 'long', tv_nsec: 'long' });
-    const clockGettime = libc.func('clock_gettime', 'int', ['int', koffi.out(koffi.pointer(timespec))]) as (clk: number, ts: { tv_sec?: number; tv_nsec?: number }) => number;
+    const clockGettime = libc.func('clock_gettime', 'int', ['int', koffi.out(koffi.pointer(timespec))]) as (
+      clk: number,
+      ts: { tv_sec?: number; tv_nsec?: number },
+    ) => number;
     const CLOCK_THREAD_CPUTIME_ID = 3;
     return () => {
       const ts: { tv_sec?: number; tv_nsec?: number } = {};
@@ -183,7 +208,14 @@ function quantile(xs: number[], q: number): number {
 }
 const median = (xs: number[]) => quantile(xs, 0.5);
 
-async function overheadRun(tmp: string, label: string, sources: SourceSpec[], intervalMs: number, reps: number, rounds: number): Promise<OverheadResult> {
+async function overheadRun(
+  tmp: string,
+  label: string,
+  sources: SourceSpec[],
+  intervalMs: number,
+  reps: number,
+  rounds: number,
+): Promise<OverheadResult> {
   const pairs: OverheadResult['pairs'] = [];
   let samplerCpuS = 0;
   let meteredS = 0;
@@ -270,7 +302,12 @@ export async function runMetersBench(log: (s: string) => void = () => {}): Promi
       for (const intervalMs of INTERVALS) {
         const rows = accuracy.filter((r) => r.method === method && r.intervalMs === intervalMs);
         if (rows.length === 0) continue;
-        worst.push({ method, intervalMs, maxAbsErrorPct: Math.max(...rows.map((r) => Math.abs(r.errorPct))), allWithinUncertainty: rows.every((r) => r.withinUncertainty) });
+        worst.push({
+          method,
+          intervalMs,
+          maxAbsErrorPct: Math.max(...rows.map((r) => Math.abs(r.errorPct))),
+          allWithinUncertainty: rows.every((r) => r.withinUncertainty),
+        });
       }
     }
 
@@ -298,7 +335,14 @@ export async function runMetersBench(log: (s: string) => void = () => {}): Promi
       `Machine: ${cpus().length} logical CPUs, shared with other work; the workload is single-threaded, so the sampler thread can run on another core. The quartiles of the paired differences show how noisy wall time is here: differences inside them are not resolved.`,
       'Sampler CPU in the runs includes the fixed start-up of each meter (worker thread, sources); the share once running is what a long run pays. CPU time is read in 10 ms ticks.',
     );
-    return { date: new Date().toISOString(), machine: { cpu: cpus()[0]?.model ?? 'unknown', logicalCores: cpus().length, node: process.version }, accuracy, worst, overhead, notes };
+    return {
+      date: new Date().toISOString(),
+      machine: { cpu: cpus()[0]?.model ?? 'unknown', logicalCores: cpus().length, node: process.version },
+      accuracy,
+      worst,
+      overhead,
+      notes,
+    };
   } finally {
     rmSync(tmp, { recursive: true, force: true });
   }
@@ -322,7 +366,10 @@ export function metersMarkdown(r: MetersBenchResult): string {
     '',
     '| curve | interval | source | window | exact J | measured J | error | uncertainty J |',
     '|---|---:|---|---|---:|---:|---:|---:|',
-    ...r.accuracy.map((a) => `| ${a.curve} | ${a.intervalMs} ms | ${a.source} | ${a.window} | ${f(a.exactJ)} | ${f(a.measuredJ)} | ${f(a.errorPct, 3)} % | ${f(a.uncertaintyJ)} |`),
+    ...r.accuracy.map(
+      (a) =>
+        `| ${a.curve} | ${a.intervalMs} ms | ${a.source} | ${a.window} | ${f(a.exactJ)} | ${f(a.measuredJ)} | ${f(a.errorPct, 3)} % | ${f(a.uncertaintyJ)} |`,
+    ),
     '',
     '## Overhead: the same CPU-bound workload with and without metering (interleaved)',
     '',

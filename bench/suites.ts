@@ -28,7 +28,14 @@ export interface SuiteBenchRun {
   wallS: number;
   exitCode: number | null;
   models: { name: string; role: string; kind: string; params: number; accuracy: number; macroF1: number }[];
-  inference: { model: string; batchSize: number; energyJPer1000: number; ci95?: [number, number]; throughputPerS: number; repeats?: number }[];
+  inference: {
+    model: string;
+    batchSize: number;
+    energyJPer1000: number;
+    ci95?: [number, number];
+    throughputPerS: number;
+    repeats?: number;
+  }[];
   comparisons: ComparisonRecord[];
   phases: { name: string; durationS: number; energyJ: number }[];
 }
@@ -55,8 +62,22 @@ function runOnce(suite: string, args: string[], log: (s: string) => void): Suite
       args,
       wallS,
       exitCode: r.status,
-      models: run.models.map((m) => ({ name: m.name, role: m.role, kind: m.kind, params: m.params, accuracy: m.accuracy, macroF1: m.macroF1 })),
-      inference: run.inference.map((i) => ({ model: i.model, batchSize: i.batchSize, energyJPer1000: i.energyJPer1000, ...(i.energyJPer1000CI95 ? { ci95: i.energyJPer1000CI95 } : {}), throughputPerS: i.throughputPerS, ...(i.repeats ? { repeats: i.repeats } : {}) })),
+      models: run.models.map((m) => ({
+        name: m.name,
+        role: m.role,
+        kind: m.kind,
+        params: m.params,
+        accuracy: m.accuracy,
+        macroF1: m.macroF1,
+      })),
+      inference: run.inference.map((i) => ({
+        model: i.model,
+        batchSize: i.batchSize,
+        energyJPer1000: i.energyJPer1000,
+        ...(i.energyJPer1000CI95 ? { ci95: i.energyJPer1000CI95 } : {}),
+        throughputPerS: i.throughputPerS,
+        ...(i.repeats ? { repeats: i.repeats } : {}),
+      })),
       comparisons: run.comparisons ?? [],
       phases: run.phases.map((p) => ({ name: p.name, durationS: p.durationS, energyJ: p.energyJ })),
     };
@@ -72,7 +93,12 @@ const pct = (x: number) => `${(x * 100).toFixed(2)} %`;
 /** Checks the targets on a full run and a quick run. */
 export function suiteTargets(full: SuiteBenchRun, quick: SuiteBenchRun): SuiteTarget[] {
   const t: SuiteTarget[] = [
-    { name: `whole suite (${full.suite})`, target: '<= 600 s', value: `${full.wallS.toFixed(0)} s`, met: full.wallS <= 600 && full.exitCode === 0 },
+    {
+      name: `whole suite (${full.suite})`,
+      target: '<= 600 s',
+      value: `${full.wallS.toFixed(0)} s`,
+      met: full.wallS <= 600 && full.exitCode === 0,
+    },
     { name: '--quick', target: '<= 60 s', value: `${quick.wallS.toFixed(1)} s`, met: quick.wallS <= 60 && quick.exitCode === 0 },
   ];
   const teacher = full.models.find((m) => m.role === 'teacher');
@@ -84,8 +110,18 @@ export function suiteTargets(full: SuiteBenchRun, quick: SuiteBenchRun): SuiteTa
   const ratioAt = (b: number) => energy(teacher.name, b) / energy(best.name, b);
   const cmp = full.comparisons.find((c) => c.metric === 'energyJPer1000' && c.a === best.name && c.batchSize === bs);
   t.push(
-    { name: `accuracy kept (${best.name} / ${teacher.name})`, target: '>= 97 %', value: `${pct(best.accuracy / teacher.accuracy)} (${pct(best.accuracy)} vs ${pct(teacher.accuracy)})`, met: best.accuracy / teacher.accuracy >= 0.97 },
-    { name: 'fewer parameters', target: '>= 10x', value: `${(teacher.params / best.params).toFixed(1)}x (${best.params.toLocaleString('en-US')} vs ${teacher.params.toLocaleString('en-US')})`, met: teacher.params / best.params >= 10 },
+    {
+      name: `accuracy kept (${best.name} / ${teacher.name})`,
+      target: '>= 97 %',
+      value: `${pct(best.accuracy / teacher.accuracy)} (${pct(best.accuracy)} vs ${pct(teacher.accuracy)})`,
+      met: best.accuracy / teacher.accuracy >= 0.97,
+    },
+    {
+      name: 'fewer parameters',
+      target: '>= 10x',
+      value: `${(teacher.params / best.params).toFixed(1)}x (${best.params.toLocaleString('en-US')} vs ${teacher.params.toLocaleString('en-US')})`,
+      met: teacher.params / best.params >= 10,
+    },
     {
       name: `less energy per inference (batch ${bs})`,
       target: '>= 5x, CI excluding 5x',
@@ -116,16 +152,36 @@ export async function runSuitesBench(log: (s: string) => void = () => {}, suite 
 
 export function suitesMarkdown(r: SuitesBenchResult): string {
   const [full] = r.runs;
-  const L: string[] = [`# Suite benchmark (${r.startedAt}, ${r.cores} cores)`, '', '## Targets', '', '| target | wanted | measured | met |', '|---|---|---|---|'];
+  const L: string[] = [
+    `# Suite benchmark (${r.startedAt}, ${r.cores} cores)`,
+    '',
+    '## Targets',
+    '',
+    '| target | wanted | measured | met |',
+    '|---|---|---|---|',
+  ];
   for (const t of r.targets) L.push(`| ${t.name} | ${t.target} | ${t.value} | ${t.met ? 'yes' : '**no**'} |`);
   for (const run of r.runs) {
-    L.push('', `## kdbench run ${run.suite} ${run.args.join(' ')} (${run.wallS.toFixed(1)} s, exit ${run.exitCode})`, '', '| model | role | kind | params | accuracy | macro-F1 |', '|---|---|---|---:|---:|---:|');
-    for (const m of run.models) L.push(`| ${m.name} | ${m.role} | ${m.kind} | ${m.params} | ${pct(m.accuracy)} | ${m.macroF1.toFixed(4)} |`);
+    L.push(
+      '',
+      `## kdbench run ${run.suite} ${run.args.join(' ')} (${run.wallS.toFixed(1)} s, exit ${run.exitCode})`,
+      '',
+      '| model | role | kind | params | accuracy | macro-F1 |',
+      '|---|---|---|---:|---:|---:|',
+    );
+    for (const m of run.models)
+      L.push(`| ${m.name} | ${m.role} | ${m.kind} | ${m.params} | ${pct(m.accuracy)} | ${m.macroF1.toFixed(4)} |`);
     L.push('', '| model | batch | J / 1,000 | 95 % CI | per s | rounds |', '|---|---:|---:|---|---:|---:|');
-    for (const i of run.inference) L.push(`| ${i.model} | ${i.batchSize} | ${i.energyJPer1000.toPrecision(3)} | ${i.ci95 ? i.ci95.map((x) => x.toPrecision(3)).join(' - ') : ''} | ${i.throughputPerS.toFixed(0)} | ${i.repeats ?? 1} |`);
+    for (const i of run.inference)
+      L.push(
+        `| ${i.model} | ${i.batchSize} | ${i.energyJPer1000.toPrecision(3)} | ${i.ci95 ? i.ci95.map((x) => x.toPrecision(3)).join(' - ') : ''} | ${i.throughputPerS.toFixed(0)} | ${i.repeats ?? 1} |`,
+      );
     if (run === full) {
       L.push('', '| comparison | batch | estimate | 95 % CI | warning |', '|---|---:|---:|---|---|');
-      for (const c of run.comparisons) L.push(`| ${c.metric} ${c.a} ${c.kind === 'ratio' ? '/' : '-'} ${c.b} | ${c.batchSize ?? ''} | ${c.estimate.toPrecision(3)} | ${c.ci95 ? c.ci95.map((x) => x.toPrecision(3)).join(' - ') : ''} | ${c.warning ?? ''} |`);
+      for (const c of run.comparisons)
+        L.push(
+          `| ${c.metric} ${c.a} ${c.kind === 'ratio' ? '/' : '-'} ${c.b} | ${c.batchSize ?? ''} | ${c.estimate.toPrecision(3)} | ${c.ci95 ? c.ci95.map((x) => x.toPrecision(3)).join(' - ') : ''} | ${c.warning ?? ''} |`,
+        );
     }
   }
   return L.join('\n') + '\n';

@@ -84,13 +84,53 @@ test('bad input: exit 2 with a message and no stack trace', () => {
   rejects(/Unknown option '--colour'/, '--energy', '1kWh', '--colour');
   const bad = join(tmp, 'bad.csv');
   writeFileSync(bad, '2025-03-01T12:00:00Z,100\n2025-03-01T13:00:00Z,n/a\n');
-  rejects(/bad\.csv: line 2: field 2 \(gCO2e\/kWh\)/, '--energy', '1kWh', '--carbon-series', bad, '--start', '2025-03-01T12:00:00Z', '--duration', '1h');
+  rejects(
+    /bad\.csv: line 2: field 2 \(gCO2e\/kWh\)/,
+    '--energy',
+    '1kWh',
+    '--carbon-series',
+    bad,
+    '--start',
+    '2025-03-01T12:00:00Z',
+    '--duration',
+    '1h',
+  );
   const short = join(tmp, 'short.csv');
   writeFileSync(short, '2025-03-01T12:00:00Z,100\n2025-03-01T13:00:00Z,300\n'); // covers 12:00-14:00
-  rejects(/covers 2025-03-01T12:00:00\.000Z to 2025-03-01T14:00:00\.000Z, not all of .*the last 1800 s fall outside it/, '--energy', '1kWh', '--carbon-series', short, '--start', '2025-03-01T13:00:00Z', '--duration', '90m');
-  rejects(/does not contain the run's start/, '--energy', '1kWh', '--carbon-series', short, '--start', '2025-03-01T11:00:00Z', '--duration', '1h');
+  rejects(
+    /covers 2025-03-01T12:00:00\.000Z to 2025-03-01T14:00:00\.000Z, not all of .*the last 1800 s fall outside it/,
+    '--energy',
+    '1kWh',
+    '--carbon-series',
+    short,
+    '--start',
+    '2025-03-01T13:00:00Z',
+    '--duration',
+    '90m',
+  );
+  rejects(
+    /does not contain the run's start/,
+    '--energy',
+    '1kWh',
+    '--carbon-series',
+    short,
+    '--start',
+    '2025-03-01T11:00:00Z',
+    '--duration',
+    '1h',
+  );
   rejects(/--carbon-series needs --start/, '--energy', '1kWh', '--carbon-series', short);
-  rejects(/--start: expected an ISO 8601 time with a time zone/, '--energy', '1kWh', '--carbon-series', short, '--start', '2025-03-01 12:00', '--duration', '1h');
+  rejects(
+    /--start: expected an ISO 8601 time with a time zone/,
+    '--energy',
+    '1kWh',
+    '--carbon-series',
+    short,
+    '--start',
+    '2025-03-01 12:00',
+    '--duration',
+    '1h',
+  );
 });
 
 test('--help prints the usage and exits 0; the command is listed in kdbench --help', () => {

@@ -24,7 +24,13 @@ export function piecewiseTrace(startWallMs: number, devices: Record<string, [num
   samples.sort((a, b) => a.t - b.t);
   return {
     startWallMs,
-    domains: Object.keys(devices).map((device) => ({ device, method: 'counter', source: 'test', scope: 'test', uncertainty: { relative: 0, absoluteW: 0, basis: 'test' } })),
+    domains: Object.keys(devices).map((device) => ({
+      device,
+      method: 'counter',
+      source: 'test',
+      scope: 'test',
+      uncertainty: { relative: 0, absoluteW: 0, basis: 'test' },
+    })),
     samples,
     problems: [],
     samplerCpuS: 0,

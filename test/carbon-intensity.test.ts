@@ -27,7 +27,10 @@ test('region DE and DEU give the same Electricity Maps 2025 figure (342), Ember 
     assert.equal(r.intensityKind, 'region');
     assert.equal(r.fallback, false);
     assert.match(r.licence ?? '', /ODbL/);
-    assert.deepEqual(r.alternatives?.map((a) => [a.dataset, a.region, a.gCO2ePerKWh]), [['Ember', 'DEU', 342.06]]);
+    assert.deepEqual(
+      r.alternatives?.map((a) => [a.dataset, a.region, a.gCO2ePerKWh]),
+      [['Ember', 'DEU', 342.06]],
+    );
     // marginal: UNFCCC 2021 DEU = 650 gCO2e/kWh, 1 kWh -> 650 g, not added to gCO2e
     assert.equal(r.marginal?.gCO2ePerKWh, 650);
     assert.equal(r.marginal?.gCO2e, 650);
@@ -43,14 +46,20 @@ test('--carbon-dataset ember uses the Ember figure, with licence CC BY-SA 4.0 an
   assert.equal(r.year, undefined);
   assert.equal(r.licence, 'CC BY-SA 4.0');
   assert.match(r.intensitySource, /year is not shipped/);
-  assert.deepEqual(r.alternatives?.map((a) => [a.region, a.gCO2ePerKWh, a.year]), [['FR', 31, 2025]]);
+  assert.deepEqual(
+    r.alternatives?.map((a) => [a.region, a.gCO2ePerKWh, a.year]),
+    [['FR', 31, 2025]],
+  );
 });
 
 test('--carbon-year picks an older Electricity Maps year; a year not shipped is refused', () => {
   const r = resolveRegion('DE', { year: 2021 });
   assert.equal(r.average.year, 2021);
   assert.equal(r.average.gCO2ePerKWh, 439);
-  assert.throws(() => resolveRegion('DE', { year: 2019 }), (e: unknown) => e instanceof UserError && /2021, 2022, 2023, 2024, 2025/.test(e.message));
+  assert.throws(
+    () => resolveRegion('DE', { year: 2019 }),
+    (e: unknown) => e instanceof UserError && /2021, 2022, 2023, 2024, 2025/.test(e.message),
+  );
 });
 
 test('a sub-national zone: Electricity Maps value; marginal and Ember alternative are country level and say so', () => {
@@ -60,7 +69,10 @@ test('a sub-national zone: Electricity Maps value; marginal and Ember alternativ
   assert.equal(r.marginal?.region, 'USA');
   assert.equal(r.marginal?.gCO2ePerKWh, 416);
   assert.match(r.marginal?.source ?? '', /country level; none for zone US-CAL-CISO/);
-  assert.deepEqual(r.alternatives.map((a) => a.region), ['USA']);
+  assert.deepEqual(
+    r.alternatives.map((a) => a.region),
+    ['USA'],
+  );
   assert.ok(r.notes.some((n) => /whole country USA/.test(n)));
   assert.throws(() => resolveRegion('US-CAL-CISO', { dataset: 'ember' }), /country-level data only: use --region USA/);
 });
@@ -98,7 +110,10 @@ test('precedence: explicit > series > region > world fallback; the losers are re
   assert.equal(explicit.region, '');
   assert.ok(explicit.notes?.some((n) => n === `--carbon-series ${seriesFile} not used: --carbon-intensity takes precedence`));
   assert.ok(explicit.notes?.some((n) => /--region FR: its annual average \(31 gCO2e\/kWh/.test(n)));
-  assert.deepEqual(explicit.alternatives?.map((a) => a.region), ['FR', 'FRA']);
+  assert.deepEqual(
+    explicit.alternatives?.map((a) => a.region),
+    ['FR', 'FRA'],
+  );
   assert.equal(explicit.marginal?.gCO2e, 158);
 
   const world = prepareCarbon({}).record(KWH, hour, trace);
@@ -144,7 +159,19 @@ test('ISO table: unique codes, every Ember country key covered, names agree with
   assert.equal(new Set(COUNTRIES.map((c) => c.alpha3)).size, COUNTRIES.length);
   for (const key of Object.keys(EMBER_DATA)) if (/^[A-Z]{3}$/.test(key)) assert.ok(country(key), `Ember key ${key} has no ISO entry`);
   // names Electricity Maps spells differently (checked by hand)
-  const aliases: Record<string, string> = { AX: 'Åland', CD: 'Democratic Republic', CI: 'Ivory', GB: 'Great Britain', IN: 'Mainland India', KP: 'North Korea', KR: 'South Korea', LA: 'Laos', PS: 'State of Palestine', RE: 'Réunion', ST: 'São' };
+  const aliases: Record<string, string> = {
+    AX: 'Åland',
+    CD: 'Democratic Republic',
+    CI: 'Ivory',
+    GB: 'Great Britain',
+    IN: 'Mainland India',
+    KP: 'North Korea',
+    KR: 'South Korea',
+    LA: 'Laos',
+    PS: 'State of Palestine',
+    RE: 'Réunion',
+    ST: 'São',
+  };
   const em = (electricityMaps.yearly2025 as { data: Record<string, { zone: { zoneName: string } }> }).data;
   for (const [code, z] of Object.entries(em)) {
     if (!/^[A-Z]{2}$/.test(code)) continue;

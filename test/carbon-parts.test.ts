@@ -15,7 +15,12 @@ const twoHours = { name: 'total', t0: 0, t1: 7200 };
 test('PUE: default 1.0, presets with sources, explicit value, conflicts and bounds', () => {
   assert.equal(resolvePue(undefined, undefined).pue, 1);
   assert.match(resolvePue(undefined, undefined).source, /local machine/);
-  assert.deepEqual(Object.fromEntries(Object.entries(PUE_PRESETS).map(([k, p]) => [k, p.pue])), { local: 1, 'uptime-2024': 1.56, 'strubell-2019': 1.58, 'google-2023': 1.1 });
+  assert.deepEqual(Object.fromEntries(Object.entries(PUE_PRESETS).map(([k, p]) => [k, p.pue])), {
+    local: 1,
+    'uptime-2024': 1.56,
+    'strubell-2019': 1.58,
+    'google-2023': 1.1,
+  });
   assert.match(resolvePue(undefined, 'Strubell-2019').source, /Strubell.*2019/);
   assert.equal(resolvePue(1.3, undefined).source, 'given with --pue');
   assert.throws(() => resolvePue(1.3, 'local'), /give one or the other/);
@@ -51,7 +56,10 @@ test('embodied: parsed from NAME=MASS:LIFETIME[:xCOUNT], charged for the duratio
   assert.match(none.embodied?.source ?? '', /not included.*no default device footprints/);
   assert.equal(none.totalGCO2e, 100);
   const flags = carbonOptionsFromFlags({ embodied: ['gpu=150kg:5y', 'cpu=20kg:4y'] });
-  assert.deepEqual(flags.embodied?.map((d) => d.name), ['gpu', 'cpu']);
+  assert.deepEqual(
+    flags.embodied?.map((d) => d.name),
+    ['gpu', 'cpu'],
+  );
 });
 
 test('equivalents: EPA per-mile and per-charge figures, with sources', () => {
@@ -72,7 +80,8 @@ test('units: energy, durations, masses; negative and unit-less values refused', 
   assert.equal(parseEnergy('energy', '0.001MWh'), 3.6e6);
   assert.equal(parseEnergy('energy', '3kJ'), 3000);
   assert.equal(parseEnergy('energy', '1e3J'), 1000);
-  for (const bad of ['-1kWh', '1.5', 'kWh', '1.5 kW', 'abc', '', '1,5kWh']) assert.throws(() => parseEnergy('energy', bad), /--energy: expected a non-negative energy with a unit/, bad);
+  for (const bad of ['-1kWh', '1.5', 'kWh', '1.5 kW', 'abc', '', '1,5kWh'])
+    assert.throws(() => parseEnergy('energy', bad), /--energy: expected a non-negative energy with a unit/, bad);
   assert.equal(parseDuration('d', '1h30m'), 5400);
   assert.equal(parseDuration('d', '90s'), 90);
   assert.equal(parseDuration('d', '5y'), 5 * 365.25 * 86400);

@@ -19,7 +19,13 @@ const at = (hh: number, mm = 0) => Date.UTC(2025, 2, 1, hh, mm);
 
 test('a run crossing an hour boundary is weighted by the energy in each hour', () => {
   // 12:30-13:00 gpu 100 W, 13:00-13:30 gpu 300 W; cpu 50 W throughout
-  const trace = piecewiseTrace(at(12, 30), { gpu: [[1800, 100], [1800, 300]], cpu: [[3600, 50]] });
+  const trace = piecewiseTrace(at(12, 30), {
+    gpu: [
+      [1800, 100],
+      [1800, 300],
+    ],
+    cpu: [[3600, 50]],
+  });
   const c = prepareCarbon({ seriesFile: file, runStartMs: at(12, 30) });
   const total = { name: 'total', t0: 0, t1: 3600 };
   // hour 12: (100 + 50) W x 1800 s = 0.075 kWh x 100 = 7.5 g; hour 13: (300 + 50) W x 1800 s = 0.175 kWh x 300 = 52.5 g
@@ -33,7 +39,7 @@ test('a run crossing an hour boundary is weighted by the energy in each hour', (
   assert.equal(r.series?.coveredS, 3600);
   assert.deepEqual(r.problems, []);
   // a phase inside one hour gets that hour's value only
-  assert.ok(Math.abs(c.grams(150 * 1800, { name: 'a', t0: 0, t1: 1800 }, trace) - (0.075 * 100)) < 1e-9);
+  assert.ok(Math.abs(c.grams(150 * 1800, { name: 'a', t0: 0, t1: 1800 }, trace) - 0.075 * 100) < 1e-9);
   // with PUE 1.2 the operational figure scales, and the facility energy is shown separately
   const p = prepareCarbon({ seriesFile: file, runStartMs: at(12, 30), pue: 1.2 }).record(energyJ, total, trace);
   assert.ok(Math.abs(p.gCO2e - 72) < 1e-9);
@@ -41,7 +47,13 @@ test('a run crossing an hour boundary is weighted by the energy in each hour', (
 });
 
 test('phase figures add up to the run figure (each piece of energy gets its own hour once)', () => {
-  const trace = piecewiseTrace(at(12, 10), { gpu: [[1500, 200], [2000, 400], [700, 100]] });
+  const trace = piecewiseTrace(at(12, 10), {
+    gpu: [
+      [1500, 200],
+      [2000, 400],
+      [700, 100],
+    ],
+  });
   const c = prepareCarbon({ seriesFile: file, runStartMs: at(12, 10) });
   const cuts = [0, 900, 2500, 4200];
   const energy = (a: number, b: number) => {
@@ -49,7 +61,8 @@ test('phase figures add up to the run figure (each piece of energy gets its own 
     return e(b) - e(a);
   };
   let sum = 0;
-  for (let i = 0; i + 1 < cuts.length; i++) sum += c.grams(energy(cuts[i], cuts[i + 1]), { name: `p${i}`, t0: cuts[i], t1: cuts[i + 1] }, trace);
+  for (let i = 0; i + 1 < cuts.length; i++)
+    sum += c.grams(energy(cuts[i], cuts[i + 1]), { name: `p${i}`, t0: cuts[i], t1: cuts[i + 1] }, trace);
   const total = c.grams(energy(0, 4200), { name: 'total', t0: 0, t1: 4200 }, trace);
   // by hand: 12:10-13:00 = 3000 s: 1500 s x 200 W + 1500 s x 400 W = 900 kJ = 0.25 kWh x 100 = 25 g;
   // 13:00-13:20 = 1200 s: 500 s x 400 W + 700 s x 100 W = 270 kJ = 0.075 kWh x 300 = 22.5 g
@@ -71,15 +84,30 @@ test('a run outlasting the series: the nearest value is used and the record says
 });
 
 test('a series that does not contain the run start is refused before the run', () => {
-  assert.throws(() => prepareCarbon({ seriesFile: file, runStartMs: at(15, 0) }), (e: unknown) => e instanceof UserError && /covers 2025-03-01T12:00:00Z to 2025-03-01T15:00:00Z, which does not contain the run's start \(2025-03-01T15:00:00\.000Z\)/.test(e.message));
+  assert.throws(
+    () => prepareCarbon({ seriesFile: file, runStartMs: at(15, 0) }),
+    (e: unknown) =>
+      e instanceof UserError &&
+      /covers 2025-03-01T12:00:00Z to 2025-03-01T15:00:00Z, which does not contain the run's start \(2025-03-01T15:00:00\.000Z\)/.test(
+        e.message,
+      ),
+  );
   assert.throws(() => prepareCarbon({ seriesFile: file, runStartMs: at(11, 59) }), /does not contain the run's start/);
   assert.doesNotThrow(() => prepareCarbon({ seriesFile: file, runStartMs: null }));
   assert.throws(() => prepareCarbon({ seriesFile: join(tmp, 'missing.csv'), runStartMs: null }), /cannot read: ENOENT/);
 });
 
 test('malformed series files name the line and the field', () => {
-  const bad = (text: string, re: RegExp) => assert.throws(() => parseSeries(text, 'f.csv'), (e: unknown) => e instanceof UserError && re.test(e.message), text);
-  bad('2025-03-01T12:00Z,100\n2025-03-01T13:00Z,abc\n', /f\.csv: line 2: field 2 \(gCO2e\/kWh\): expected a non-negative number, got "abc"/);
+  const bad = (text: string, re: RegExp) =>
+    assert.throws(
+      () => parseSeries(text, 'f.csv'),
+      (e: unknown) => e instanceof UserError && re.test(e.message),
+      text,
+    );
+  bad(
+    '2025-03-01T12:00Z,100\n2025-03-01T13:00Z,abc\n',
+    /f\.csv: line 2: field 2 \(gCO2e\/kWh\): expected a non-negative number, got "abc"/,
+  );
   bad('2025-03-01T12:00Z,100\n2025-03-01T13:00Z,-4\n', /line 2: field 2/);
   bad('t,g\n2025-03-01T12:00Z,100\n2025-03-01 13:00,100\n', /line 3: field 1 \(timestamp\): timestamp "2025-03-01 13:00" has no time zone/);
   bad('2025-03-01T12:00Z,100\nyesterday,100\n', /line 2: field 1 \(timestamp\): "yesterday" is not a timestamp/);

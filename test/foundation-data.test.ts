@@ -5,7 +5,11 @@ import { loadSpamAssassin, stripHeaders } from '../src/distillation/data/spam-as
 import { buildVocabulary, encode, tokenize, PAD, UNK } from '../src/distillation/data/tokenizer.js';
 import type { Example } from '../src/distillation/data/types.js';
 
-const synthetic: Example[] = Array.from({ length: 103 }, (_, i) => ({ id: `e${String(i).padStart(3, '0')}`, text: `text ${i}`, label: i % 10 < 3 ? 1 : i % 10 < 4 ? 2 : 0 }));
+const synthetic: Example[] = Array.from({ length: 103 }, (_, i) => ({
+  id: `e${String(i).padStart(3, '0')}`,
+  text: `text ${i}`,
+  label: i % 10 < 3 ? 1 : i % 10 < 4 ? 2 : 0,
+}));
 
 const countBy = (xs: Example[]) => xs.reduce<Record<number, number>>((a, e) => ((a[e.label] = (a[e.label] ?? 0) + 1), a), {});
 
@@ -21,11 +25,7 @@ test('the split is deterministic and independent of input order', () => {
     b.train.map((e) => e.id),
   );
   const c = stratifiedSplit(synthetic, 0.25, 8);
-  assert.notDeepEqual(
-    c.test.map((e) => e.id).sort(),
-    a.test.map((e) => e.id).sort(),
-    'another seed gives another split',
-  );
+  assert.notDeepEqual(c.test.map((e) => e.id).sort(), a.test.map((e) => e.id).sort(), 'another seed gives another split');
 });
 
 test('the split is stratified, disjoint and complete', () => {

@@ -56,7 +56,15 @@ test('run.json matches the contract', () => {
     }
   }
   const names = run.phases.map((p: { name: string }) => p.name);
-  for (const n of ['data-preparation', 'teacher-training', 'distillation:student-bag', 'control-training:student-bag-control', 'evaluation', 'inference:teacher:b1', 'inference:student-bag:b32']) {
+  for (const n of [
+    'data-preparation',
+    'teacher-training',
+    'distillation:student-bag',
+    'control-training:student-bag-control',
+    'evaluation',
+    'inference:teacher:b1',
+    'inference:student-bag:b32',
+  ]) {
     assert.ok(names.includes(n), `missing phase ${n} in ${names.join(', ')}`);
   }
   // No GPU, no RAPL here: CPU and DRAM are labelled estimates, never shown as measurements.
@@ -112,13 +120,17 @@ test('samples.csv is the raw trace: its cumulative energy agrees with run.json',
   const fromCsv = Number(inWindow[inWindow.length - 1][5]) - Number(inWindow[0][5]);
   const fromJson = run.totals.domains.find((d: { device: string }) => d.device === 'cpu').energyJ;
   assert.ok(Math.abs(fromCsv - fromJson) <= 0.05 * fromJson + 0.5, `csv ${fromCsv} J vs run.json ${fromJson} J`);
-  assert.ok(cpu.some((r) => r[6] === 'teacher-training'), 'samples are labelled with their phase');
+  assert.ok(
+    cpu.some((r) => r[6] === 'teacher-training'),
+    'samples are labelled with their phase',
+  );
 });
 
 test('summary.csv has a row per model; report.md and its chart exist', () => {
   const rows = parseCsv(readFileSync(join(dir, 'summary.csv'), 'utf8'));
   const head = rows[0];
-  for (const col of ['model', 'params', 'accuracy', 'energy_j_per_1000', 'gco2e_per_1000', 'latency_ms_p50', 'latency_ms_p99']) assert.ok(head.includes(col), col);
+  for (const col of ['model', 'params', 'accuracy', 'energy_j_per_1000', 'gco2e_per_1000', 'latency_ms_p50', 'latency_ms_p99'])
+    assert.ok(head.includes(col), col);
   assert.equal(rows.length - 1, run.models.length);
   const idx = head.indexOf('energy_j_per_1000');
   for (const r of rows.slice(1)) assert.ok(Number(r[idx]) > 0, `${r[0]} energy per 1000`);
@@ -140,7 +152,9 @@ test('bad input: exit code 2, a clear message, no stack trace', () => {
 
   const tmp = mkdtempSync(join(tmpdir(), 'kdbench-bad-'));
   const bad = join(tmp, 'bad.yaml');
-  const text = readFileSync(join(ROOT, 'suites/default.yaml'), 'utf8').replace('heads: 2', 'heads: 3').replace('temperature: 4', 'temperature: -1');
+  const text = readFileSync(join(ROOT, 'suites/default.yaml'), 'utf8')
+    .replace('heads: 2', 'heads: 3')
+    .replace('temperature: 4', 'temperature: -1');
   writeFileSync(bad, text);
   const invalid = kdbench(['run', bad]);
   assert.equal(invalid.status, 2);
@@ -180,7 +194,8 @@ test('bad input: exit code 2, a clear message, no stack trace', () => {
     assert.match(forced.stderr, /--backend tensorflow: cannot be loaded here/);
     assert.ok(!existsSync(nodeOut), 'a run that measured nothing leaves no empty folder');
   }
-  for (const r of [unknown, missing, invalid, kind, h, exists, flag, bogus, forced]) assert.doesNotMatch(r.stderr, /\n\s+at /, 'no stack trace');
+  for (const r of [unknown, missing, invalid, kind, h, exists, flag, bogus, forced])
+    assert.doesNotMatch(r.stderr, /\n\s+at /, 'no stack trace');
 });
 
 test('a failure in the middle of a run leaves run.json with status "failed" and what was measured', () => {
@@ -202,7 +217,10 @@ test('Ctrl-C stops the run and still writes it, marked "interrupted"', async () 
   const tmp = mkdtempSync(join(tmpdir(), 'kdbench-int-'));
   const suite = join(tmp, 'slow.yaml');
   // A teacher that trains for long enough to be interrupted.
-  writeFileSync(suite, readFileSync(join(ROOT, 'suites/default.yaml'), 'utf8').replace('teacherTrain: { epochs: 1 }', 'teacherTrain: { epochs: 50 }'));
+  writeFileSync(
+    suite,
+    readFileSync(join(ROOT, 'suites/default.yaml'), 'utf8').replace('teacherTrain: { epochs: 1 }', 'teacherTrain: { epochs: 50 }'),
+  );
   const out = join(tmp, 'out');
   const child = spawn(process.execPath, [CLI, 'run', suite, '--quick', '--out', out], { cwd: ROOT, stdio: ['ignore', 'pipe', 'pipe'] });
   let err = '';

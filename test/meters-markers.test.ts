@@ -32,7 +32,10 @@ test('phase markers: removed from the output, in order with the text around them
 test('phase markers: split across chunks, or unterminated at the end, still count', () => {
   const r = run(['x\n::kdb', 'ench pha', 'se one::', '\ny\n::kdbench phase two::']);
   assert.equal(r.out, 'x\ny\n');
-  assert.deepEqual(r.events.filter((e) => e.startsWith('phase')), ['phase:one', 'phase:two']);
+  assert.deepEqual(
+    r.events.filter((e) => e.startsWith('phase')),
+    ['phase:one', 'phase:two'],
+  );
 });
 
 test('phase markers: only whole lines; other text passes through at once', () => {
@@ -50,13 +53,19 @@ test('nvidia-smi source: a GPU reporting [N/A] is named in the problems and gets
     const smi = writeFakeSmi(tmp, { FAKE_SMI_GPUS: '2', FAKE_SMI_NA_GPUS: '1', FAKE_SMI_CURVE: 'const:70' });
     const src = new NvidiaSmiSource({ binary: smi, intervalMs: 50 }, Clock.start());
     const domains = await src.start();
-    assert.deepEqual(domains.map((d) => d.device), ['gpu:0', 'gpu:1']);
+    assert.deepEqual(
+      domains.map((d) => d.device),
+      ['gpu:0', 'gpu:1'],
+    );
     await new Promise((r) => setTimeout(r, 400));
     const readings = src.poll();
     src.stop();
     assert.ok(readings.filter((r) => r.device === 'gpu:0').length >= 4);
     assert.ok(readings.every((r) => r.device === 'gpu:0' && r.powerW === 70));
-    assert.ok(src.problems().some((p) => /no power for GPU 1 \("\[N\/A\]/.test(p)), src.problems().join('\n'));
+    assert.ok(
+      src.problems().some((p) => /no power for GPU 1 \("\[N\/A\]/.test(p)),
+      src.problems().join('\n'),
+    );
   } finally {
     rmSync(tmp, { recursive: true, force: true });
   }

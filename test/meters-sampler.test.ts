@@ -21,7 +21,12 @@ let runs = 0;
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 
 /** Runs the meter through phases a (ms), b (ms); returns the trace and the windows. */
-async function meter(sources: SourceSpec[], intervalMs: number, phases: [string, number][], lead = 300): Promise<{ trace: Trace; windows: Window[]; wall0: number; failed: string[] }> {
+async function meter(
+  sources: SourceSpec[],
+  intervalMs: number,
+  phases: [string, number][],
+  lead = 300,
+): Promise<{ trace: Trace; windows: Window[]; wall0: number; failed: string[] }> {
   const m = await Meter.start({ intervalMs, csvPath: join(tmp, `samples-${runs++}.csv`), sources });
   await sleep(lead);
   const windows: Window[] = [];
@@ -43,9 +48,18 @@ function exact(curve: Curve, wall0: number, w: Window, gpu = 0): number {
 test('nvidia-smi sampled power: two GPUs, a square wave, windows within the reported uncertainty', async () => {
   const curve: Curve = { kind: 'square', low: 100, high: 200, periodS: 0.5 };
   const smi = writeFakeSmi(join(tmp, 'smi-a'), { FAKE_SMI_GPUS: '2', FAKE_SMI_CURVE: 'square:100:200:0.5' });
-  const { trace, windows, wall0, failed } = await meter([{ kind: 'nvidia-smi', binary: smi, intervalMs: 50 }], 50, [['a', 1000], ['b', 700]]);
+  const { trace, windows, wall0, failed } = await meter([{ kind: 'nvidia-smi', binary: smi, intervalMs: 50 }], 50, [
+    ['a', 1000],
+    ['b', 700],
+  ]);
   assert.deepEqual(failed, []);
-  assert.deepEqual(trace.domains.map((d) => [d.device, d.method]), [['gpu:0', 'sampled'], ['gpu:1', 'sampled']]);
+  assert.deepEqual(
+    trace.domains.map((d) => [d.device, d.method]),
+    [
+      ['gpu:0', 'sampled'],
+      ['gpu:1', 'sampled'],
+    ],
+  );
   assert.match(trace.domains[0].source, /power\.draw\.instant/);
   const energies = energyByWindow(trace, windows);
   for (const w of energies) {
@@ -70,12 +84,18 @@ test('nvidia-smi that dies mid-run: restarted, the gap recorded and in the uncer
   });
   const { trace, windows } = await meter([{ kind: 'nvidia-smi', binary: smi, intervalMs: 50 }], 50, [['all', 2200]], 0);
   assert.ok(existsSync(join(tmp, 'crashed-once')));
-  assert.ok(trace.problems.some((p) => /nvidia-smi exited during the run .*restarted \(1\/3\)/.test(p)), trace.problems.join('\n'));
+  assert.ok(
+    trace.problems.some((p) => /nvidia-smi exited during the run .*restarted \(1\/3\)/.test(p)),
+    trace.problems.join('\n'),
+  );
   const gaps = trace.gaps ?? [];
   assert.deepEqual([...new Set(gaps.map((g) => g.device))].sort(), ['gpu:0', 'gpu:1']);
   for (const g of gaps) assert.ok(g.t1 - g.t0 >= 0.1, `gap of ${g.t1 - g.t0} s`);
   const lastGap = Math.max(...gaps.map((g) => g.t1));
-  assert.ok(trace.samples.some((s) => s.device === 'gpu:0' && s.t > lastGap + 0.3), 'samples continue after the restart');
+  assert.ok(
+    trace.samples.some((s) => s.device === 'gpu:0' && s.t > lastGap + 0.3),
+    'samples continue after the restart',
+  );
   const [w] = energyByWindow(trace, windows);
   const d0 = w.domains[0];
   assert.ok((d0.gapS ?? 0) >= 0.1);
@@ -85,34 +105,50 @@ test('nvidia-smi that dies mid-run: restarted, the gap recorded and in the uncer
   assert.ok(Math.abs(d0.energyJ - 150 * w.durationS) < 0.05 * 150 * w.durationS, `${d0.energyJ} J vs ${150 * w.durationS} J`);
 });
 
-test('NVML counters and nvidia-smi fallback in one run: per-GPU methods, counter energy exact', { skip: stub ? false : 'no C compiler' }, async () => {
-  const curve: Curve = { kind: 'ramp', low: 60, high: 260, periodS: 0.4 };
-  process.env.KDBENCH_STUB_NVML_GPUS = '2';
-  process.env.KDBENCH_STUB_NVML_NO_COUNTER = '1';
-  process.env.KDBENCH_STUB_NVML_CURVE = 'ramp:60:260:0.4';
-  try {
-    const smi = writeFakeSmi(join(tmp, 'smi-mixed'), { FAKE_SMI_GPUS: '2', FAKE_SMI_CURVE: 'ramp:60:260:0.4' });
-    const { sources } = selectSources({ intervalMs: 100, env: { KDBENCH_NVML_LIB: stub!, KDBENCH_NVIDIA_SMI: smi, KDBENCH_POWERCAP_ROOT: join(tmp, 'none'), PATH: '' } });
-    const gpuSources = sources.filter((s) => s.kind === 'nvml' || s.kind === 'nvidia-smi');
-    const { trace, windows, wall0 } = await meter(gpuSources, 100, [['x', 900], ['y', 650]]);
-    assert.deepEqual(trace.domains.map((d) => `${d.device}:${d.method}`), ['gpu:0:counter', 'gpu:1:sampled']);
-    for (const w of energyByWindow(trace, windows)) {
-      const counter = w.domains[0];
-      const truth = exact(curve, wall0, w, 0);
-      assert.ok(Math.abs(counter.energyJ - truth) / truth < 0.005, `counter ${w.name}: ${counter.energyJ} J vs ${truth} J`);
-      const sampled = w.domains[1];
-      const truth1 = exact(curve, wall0, w, 1);
-      assert.ok(Math.abs(sampled.energyJ - truth1) <= sampled.uncertaintyJ, `sampled ${w.name}: ${sampled.energyJ} J vs ${truth1} J +/- ${sampled.uncertaintyJ}`);
+test(
+  'NVML counters and nvidia-smi fallback in one run: per-GPU methods, counter energy exact',
+  { skip: stub ? false : 'no C compiler' },
+  async () => {
+    const curve: Curve = { kind: 'ramp', low: 60, high: 260, periodS: 0.4 };
+    process.env.KDBENCH_STUB_NVML_GPUS = '2';
+    process.env.KDBENCH_STUB_NVML_NO_COUNTER = '1';
+    process.env.KDBENCH_STUB_NVML_CURVE = 'ramp:60:260:0.4';
+    try {
+      const smi = writeFakeSmi(join(tmp, 'smi-mixed'), { FAKE_SMI_GPUS: '2', FAKE_SMI_CURVE: 'ramp:60:260:0.4' });
+      const { sources } = selectSources({
+        intervalMs: 100,
+        env: { KDBENCH_NVML_LIB: stub!, KDBENCH_NVIDIA_SMI: smi, KDBENCH_POWERCAP_ROOT: join(tmp, 'none'), PATH: '' },
+      });
+      const gpuSources = sources.filter((s) => s.kind === 'nvml' || s.kind === 'nvidia-smi');
+      const { trace, windows, wall0 } = await meter(gpuSources, 100, [
+        ['x', 900],
+        ['y', 650],
+      ]);
+      assert.deepEqual(
+        trace.domains.map((d) => `${d.device}:${d.method}`),
+        ['gpu:0:counter', 'gpu:1:sampled'],
+      );
+      for (const w of energyByWindow(trace, windows)) {
+        const counter = w.domains[0];
+        const truth = exact(curve, wall0, w, 0);
+        assert.ok(Math.abs(counter.energyJ - truth) / truth < 0.005, `counter ${w.name}: ${counter.energyJ} J vs ${truth} J`);
+        const sampled = w.domains[1];
+        const truth1 = exact(curve, wall0, w, 1);
+        assert.ok(
+          Math.abs(sampled.energyJ - truth1) <= sampled.uncertaintyJ,
+          `sampled ${w.name}: ${sampled.energyJ} J vs ${truth1} J +/- ${sampled.uncertaintyJ}`,
+        );
+      }
+      // The counter run's trace carries NVML's power readings.
+      const p = trace.samples.filter((s) => s.device === 'gpu:0').map((s) => s.powerW);
+      assert.ok(Math.min(...p.slice(1)) >= 60 && Math.max(...p) <= 260);
+    } finally {
+      delete process.env.KDBENCH_STUB_NVML_GPUS;
+      delete process.env.KDBENCH_STUB_NVML_NO_COUNTER;
+      delete process.env.KDBENCH_STUB_NVML_CURVE;
     }
-    // The counter run's trace carries NVML's power readings.
-    const p = trace.samples.filter((s) => s.device === 'gpu:0').map((s) => s.powerW);
-    assert.ok(Math.min(...p.slice(1)) >= 60 && Math.max(...p) <= 260);
-  } finally {
-    delete process.env.KDBENCH_STUB_NVML_GPUS;
-    delete process.env.KDBENCH_STUB_NVML_NO_COUNTER;
-    delete process.env.KDBENCH_STUB_NVML_CURVE;
-  }
-});
+  },
+);
 
 test('RAPL through the sampler: a live counter that wraps several times, energy within 1 %', async () => {
   const root = join(tmp, 'powercap');
@@ -126,11 +162,20 @@ test('RAPL through the sampler: a live counter that wraps several times, energy 
   const writer = startPowercapWriter(root, 'intel-rapl:0', curve);
   try {
     await sleep(200);
-    const { sources } = selectSources({ intervalMs: 100, env: { KDBENCH_NVML_LIB: join(tmp, 'none.so'), KDBENCH_POWERCAP_ROOT: root, PATH: '' } });
+    const { sources } = selectSources({
+      intervalMs: 100,
+      env: { KDBENCH_NVML_LIB: join(tmp, 'none.so'), KDBENCH_POWERCAP_ROOT: root, PATH: '' },
+    });
     const rapl = sources.filter((s) => s.kind === 'rapl');
     assert.equal(rapl.length, 1);
-    const { trace, windows, wall0 } = await meter(rapl, 100, [['one', 1000], ['two', 800]]);
-    assert.deepEqual(trace.domains.map((d) => d.device), ['cpu:package-0']);
+    const { trace, windows, wall0 } = await meter(rapl, 100, [
+      ['one', 1000],
+      ['two', 800],
+    ]);
+    assert.deepEqual(
+      trace.domains.map((d) => d.device),
+      ['cpu:package-0'],
+    );
     for (const w of energyByWindow(trace, windows)) {
       const truth = exact(curve, wall0, w);
       assert.ok(truth > 2 * 40, 'the window spans at least two wraps');

@@ -36,7 +36,10 @@ test('RAPL discovery: packages and DRAM counted, mirrored die once, core and psy
     d.chosen.map((c) => `${c.zone}=${c.device}`),
     ['intel-rapl:0=cpu:package-0', 'intel-rapl:2=cpu:package-1', 'intel-rapl:0:1=dram:0'],
   );
-  assert.ok(d.notes.some((n) => n.includes('intel-rapl:1') && n.includes('mirrors intel-rapl:0')), d.notes.join('\n'));
+  assert.ok(
+    d.notes.some((n) => n.includes('intel-rapl:1') && n.includes('mirrors intel-rapl:0')),
+    d.notes.join('\n'),
+  );
   assert.ok(d.notes.some((n) => n.includes('psys') && n.includes('not added')));
   assert.ok(d.notes.some((n) => n.includes('intel-rapl:0:0') && n.includes('not added')));
   assert.equal(d.accessFix, undefined);
@@ -45,7 +48,10 @@ test('RAPL discovery: packages and DRAM counted, mirrored die once, core and psy
 test('RAPL discovery: psys alone stands for the CPU; missing root says so', () => {
   const root = join(tmp, 'pc2');
   makePowercap(root, [{ zone: 'intel-rapl:0', name: 'psys', energyUj: 1 }]);
-  assert.deepEqual(discoverRapl(root).chosen.map((c) => c.device), ['cpu:psys']);
+  assert.deepEqual(
+    discoverRapl(root).chosen.map((c) => c.device),
+    ['cpu:psys'],
+  );
   const none = discoverRapl(join(tmp, 'nope'));
   assert.equal(none.chosen.length, 0);
   assert.match(none.notes[0], /no powercap folder/);
@@ -83,43 +89,63 @@ test('RAPL source: a wrapping counter is unwrapped through max_energy_range_uj',
   assert.ok(Math.abs(read() - e0 - 1.099999) < 1e-9);
 });
 
-test('NVML probe: counters per GPU, NOT_SUPPORTED named, init failure and a missing library explained', { skip: stub ? false : 'no C compiler' }, () => {
-  process.env.KDBENCH_STUB_NVML_GPUS = '3';
-  process.env.KDBENCH_STUB_NVML_NO_COUNTER = '1';
-  try {
-    const p = probeNvml(stub!);
-    assert.equal(p.ok, true);
-    assert.deepEqual(p.gpus.map((g) => g.counter), [true, false, true]);
-    assert.equal(p.gpus[2].name, 'Stub GPU 2');
-    assert.match(p.gpus[1].counterError!, /returned 3 \(Not Supported\)/);
-    process.env.KDBENCH_STUB_NVML_INIT_FAIL = '1';
-    const failed = probeNvml(stub!);
-    assert.equal(failed.ok, false);
-    assert.match(failed.error!, /nvmlInit_v2 returned 9 \(Driver Not Loaded\)/);
-  } finally {
-    delete process.env.KDBENCH_STUB_NVML_INIT_FAIL;
-    delete process.env.KDBENCH_STUB_NVML_GPUS;
-    delete process.env.KDBENCH_STUB_NVML_NO_COUNTER;
-  }
-  const missing = probeNvml(join(tmp, 'no-such-libnvidia-ml.so.1'));
-  assert.equal(missing.ok, false);
-  assert.match(missing.error!, /cannot load/);
-});
+test(
+  'NVML probe: counters per GPU, NOT_SUPPORTED named, init failure and a missing library explained',
+  { skip: stub ? false : 'no C compiler' },
+  () => {
+    process.env.KDBENCH_STUB_NVML_GPUS = '3';
+    process.env.KDBENCH_STUB_NVML_NO_COUNTER = '1';
+    try {
+      const p = probeNvml(stub!);
+      assert.equal(p.ok, true);
+      assert.deepEqual(
+        p.gpus.map((g) => g.counter),
+        [true, false, true],
+      );
+      assert.equal(p.gpus[2].name, 'Stub GPU 2');
+      assert.match(p.gpus[1].counterError!, /returned 3 \(Not Supported\)/);
+      process.env.KDBENCH_STUB_NVML_INIT_FAIL = '1';
+      const failed = probeNvml(stub!);
+      assert.equal(failed.ok, false);
+      assert.match(failed.error!, /nvmlInit_v2 returned 9 \(Driver Not Loaded\)/);
+    } finally {
+      delete process.env.KDBENCH_STUB_NVML_INIT_FAIL;
+      delete process.env.KDBENCH_STUB_NVML_GPUS;
+      delete process.env.KDBENCH_STUB_NVML_NO_COUNTER;
+    }
+    const missing = probeNvml(join(tmp, 'no-such-libnvidia-ml.so.1'));
+    assert.equal(missing.ok, false);
+    assert.match(missing.error!, /cannot load/);
+  },
+);
 
-test('NVML probe: a library without the energy function makes every GPU fall back, not NVML fail', { skip: stub ? false : 'no C compiler' }, () => {
-  const old = buildStubNvml(tmp, ['STUB_WITHOUT_ENERGY_FUNCTION'])!;
-  const p = probeNvml(old);
-  assert.equal(p.ok, true);
-  assert.deepEqual(p.gpus.map((g) => g.counter), [false, false]);
-  assert.match(p.gpus[0].counterError!, /Not Supported/);
-});
+test(
+  'NVML probe: a library without the energy function makes every GPU fall back, not NVML fail',
+  { skip: stub ? false : 'no C compiler' },
+  () => {
+    const old = buildStubNvml(tmp, ['STUB_WITHOUT_ENERGY_FUNCTION'])!;
+    const p = probeNvml(old);
+    assert.equal(p.ok, true);
+    assert.deepEqual(
+      p.gpus.map((g) => g.counter),
+      [false, false],
+    );
+    assert.match(p.gpus[0].counterError!, /Not Supported/);
+  },
+);
 
 test('NVML source: counter differences follow the stub GPU energy curve', { skip: stub ? false : 'no C compiler' }, async () => {
   process.env.KDBENCH_STUB_NVML_CURVE = 'square:50:250:0.2';
   try {
     const src = new NvmlSource({ library: stub!, gpus: [0, 1] });
     const domains = await src.start();
-    assert.deepEqual(domains.map((d) => [d.device, d.method]), [['gpu:0', 'counter'], ['gpu:1', 'counter']]);
+    assert.deepEqual(
+      domains.map((d) => [d.device, d.method]),
+      [
+        ['gpu:0', 'counter'],
+        ['gpu:1', 'counter'],
+      ],
+    );
     const w0 = Date.now() / 1000;
     const r0 = src.poll();
     await new Promise((r) => setTimeout(r, 330));
@@ -138,62 +164,94 @@ test('NVML source: counter differences follow the stub GPU energy curve', { skip
   }
 });
 
-test('selection: NVML counter where the GPU has one, nvidia-smi for the GPU without, RAPL for CPU/DRAM', { skip: stub ? false : 'no C compiler' }, () => {
-  const root = join(tmp, 'pc5');
-  makePowercap(root, [
-    { zone: 'intel-rapl:0', name: 'package-0', energyUj: 10 },
-    { zone: 'intel-rapl:0:0', name: 'dram', energyUj: 20 },
-  ]);
-  const smi = writeFakeSmi(join(tmp, 'smi-sel'), { FAKE_SMI_GPUS: '3' });
-  process.env.KDBENCH_STUB_NVML_GPUS = '3';
-  process.env.KDBENCH_STUB_NVML_NO_COUNTER = '1';
-  try {
-    const env = { KDBENCH_NVML_LIB: stub!, KDBENCH_NVIDIA_SMI: smi, KDBENCH_POWERCAP_ROOT: root, PATH: '' };
-    const { sources, notes } = selectSources({ intervalMs: 100, env });
-    assert.deepEqual(sources.map((s) => s.kind), ['nvml', 'nvidia-smi', 'rapl']);
-    assert.deepEqual(sources[0].kind === 'nvml' && sources[0].gpus, [0, 2]);
-    assert.deepEqual(sources[1].kind === 'nvidia-smi' && sources[1].gpus, [1]);
-    assert.deepEqual(sources[2].kind === 'rapl' && sources[2].zones.map((z) => z.device), ['cpu:package-0', 'dram:0']);
-    assert.ok(notes.some((n) => /GPU 1 .*Not Supported.*nvidia-smi power.draw.instant sampled/.test(n)), notes.join('\n'));
-  } finally {
-    delete process.env.KDBENCH_STUB_NVML_GPUS;
-    delete process.env.KDBENCH_STUB_NVML_NO_COUNTER;
-  }
-});
+test(
+  'selection: NVML counter where the GPU has one, nvidia-smi for the GPU without, RAPL for CPU/DRAM',
+  { skip: stub ? false : 'no C compiler' },
+  () => {
+    const root = join(tmp, 'pc5');
+    makePowercap(root, [
+      { zone: 'intel-rapl:0', name: 'package-0', energyUj: 10 },
+      { zone: 'intel-rapl:0:0', name: 'dram', energyUj: 20 },
+    ]);
+    const smi = writeFakeSmi(join(tmp, 'smi-sel'), { FAKE_SMI_GPUS: '3' });
+    process.env.KDBENCH_STUB_NVML_GPUS = '3';
+    process.env.KDBENCH_STUB_NVML_NO_COUNTER = '1';
+    try {
+      const env = { KDBENCH_NVML_LIB: stub!, KDBENCH_NVIDIA_SMI: smi, KDBENCH_POWERCAP_ROOT: root, PATH: '' };
+      const { sources, notes } = selectSources({ intervalMs: 100, env });
+      assert.deepEqual(
+        sources.map((s) => s.kind),
+        ['nvml', 'nvidia-smi', 'rapl'],
+      );
+      assert.deepEqual(sources[0].kind === 'nvml' && sources[0].gpus, [0, 2]);
+      assert.deepEqual(sources[1].kind === 'nvidia-smi' && sources[1].gpus, [1]);
+      assert.deepEqual(sources[2].kind === 'rapl' && sources[2].zones.map((z) => z.device), ['cpu:package-0', 'dram:0']);
+      assert.ok(
+        notes.some((n) => /GPU 1 .*Not Supported.*nvidia-smi power.draw.instant sampled/.test(n)),
+        notes.join('\n'),
+      );
+    } finally {
+      delete process.env.KDBENCH_STUB_NVML_GPUS;
+      delete process.env.KDBENCH_STUB_NVML_NO_COUNTER;
+    }
+  },
+);
 
-test('selection restricted with gpus: only those GPUs, the others named as not measured; CUDA_VISIBLE_DEVICES noted', { skip: stub ? false : 'no C compiler' }, () => {
-  const smi = writeFakeSmi(join(tmp, 'smi-only'), { FAKE_SMI_GPUS: '3' });
-  process.env.KDBENCH_STUB_NVML_GPUS = '3';
-  process.env.KDBENCH_STUB_NVML_NO_COUNTER = '1';
-  try {
-    const env = { KDBENCH_NVML_LIB: stub!, KDBENCH_NVIDIA_SMI: smi, KDBENCH_POWERCAP_ROOT: join(tmp, 'none'), PATH: '' };
-    const a = selectSources({ intervalMs: 100, env, gpus: [0] });
-    assert.deepEqual(a.sources.filter((s) => s.kind === 'nvml' || s.kind === 'nvidia-smi').map((s) => [s.kind, s.kind === 'nvml' ? s.gpus : s.gpus]), [['nvml', [0]]]);
-    assert.ok(a.notes.some((n) => /GPU 1 .*not in --gpus/.test(n)) && a.notes.some((n) => /GPU 2 .*not in --gpus/.test(n)));
-    const b = selectSources({ intervalMs: 100, env, gpus: [1] });
-    assert.deepEqual(b.sources.filter((s) => s.kind === 'nvml' || s.kind === 'nvidia-smi').map((s) => [s.kind, s.kind === 'nvml' ? s.gpus : s.gpus]), [['nvidia-smi', [1]]]);
-    const c = selectSources({ intervalMs: 100, env: { ...env, CUDA_VISIBLE_DEVICES: '2' } });
-    assert.ok(c.notes.some((n) => /CUDA_VISIBLE_DEVICES=2 is set, but every GPU/.test(n)));
-  } finally {
-    delete process.env.KDBENCH_STUB_NVML_GPUS;
-    delete process.env.KDBENCH_STUB_NVML_NO_COUNTER;
-  }
-});
+test(
+  'selection restricted with gpus: only those GPUs, the others named as not measured; CUDA_VISIBLE_DEVICES noted',
+  { skip: stub ? false : 'no C compiler' },
+  () => {
+    const smi = writeFakeSmi(join(tmp, 'smi-only'), { FAKE_SMI_GPUS: '3' });
+    process.env.KDBENCH_STUB_NVML_GPUS = '3';
+    process.env.KDBENCH_STUB_NVML_NO_COUNTER = '1';
+    try {
+      const env = { KDBENCH_NVML_LIB: stub!, KDBENCH_NVIDIA_SMI: smi, KDBENCH_POWERCAP_ROOT: join(tmp, 'none'), PATH: '' };
+      const a = selectSources({ intervalMs: 100, env, gpus: [0] });
+      assert.deepEqual(
+        a.sources.filter((s) => s.kind === 'nvml' || s.kind === 'nvidia-smi').map((s) => [s.kind, s.kind === 'nvml' ? s.gpus : s.gpus]),
+        [['nvml', [0]]],
+      );
+      assert.ok(a.notes.some((n) => /GPU 1 .*not in --gpus/.test(n)) && a.notes.some((n) => /GPU 2 .*not in --gpus/.test(n)));
+      const b = selectSources({ intervalMs: 100, env, gpus: [1] });
+      assert.deepEqual(
+        b.sources.filter((s) => s.kind === 'nvml' || s.kind === 'nvidia-smi').map((s) => [s.kind, s.kind === 'nvml' ? s.gpus : s.gpus]),
+        [['nvidia-smi', [1]]],
+      );
+      const c = selectSources({ intervalMs: 100, env: { ...env, CUDA_VISIBLE_DEVICES: '2' } });
+      assert.ok(c.notes.some((n) => /CUDA_VISIBLE_DEVICES=2 is set, but every GPU/.test(n)));
+    } finally {
+      delete process.env.KDBENCH_STUB_NVML_GPUS;
+      delete process.env.KDBENCH_STUB_NVML_NO_COUNTER;
+    }
+  },
+);
 
 test('selection with nothing readable: labelled estimates, and the notes say no GPU is measured', () => {
   const env = { KDBENCH_NVML_LIB: join(tmp, 'missing.so'), KDBENCH_POWERCAP_ROOT: join(tmp, 'none'), PATH: '' };
   const { sources, notes } = selectSources({ intervalMs: 100, pid: process.pid, env });
-  assert.deepEqual(sources.map((s) => s.kind), ['process-cpu-estimate', 'process-dram-estimate']);
-  assert.ok(notes.some((n) => /nvidia-smi unavailable.*no GPU measured/.test(n)), notes.join('\n'));
+  assert.deepEqual(
+    sources.map((s) => s.kind),
+    ['process-cpu-estimate', 'process-dram-estimate'],
+  );
+  assert.ok(
+    notes.some((n) => /nvidia-smi unavailable.*no GPU measured/.test(n)),
+    notes.join('\n'),
+  );
   assert.ok(notes.some((n) => /CPU: .*ESTIMATED/.test(n)));
 });
 
 test('nvidia-smi probe: GPU without power.draw.instant falls back to power.draw; [N/A] GPUs are not sampled', () => {
   const smi = writeFakeSmi(join(tmp, 'smi-probe'), { FAKE_SMI_GPUS: '3', FAKE_SMI_INSTANT_NA_GPUS: '1', FAKE_SMI_NA_GPUS: '2' });
   const p = probeSmi(smi);
-  assert.deepEqual(p.gpus.map((g) => g.powerField), ['power.draw.instant', 'power.draw', undefined]);
+  assert.deepEqual(
+    p.gpus.map((g) => g.powerField),
+    ['power.draw.instant', 'power.draw', undefined],
+  );
   const old = writeFakeSmi(join(tmp, 'smi-old'), { FAKE_SMI_GPUS: '1', FAKE_SMI_NO_INSTANT: '1' });
-  assert.deepEqual(probeSmi(old).gpus.map((g) => g.powerField), ['power.draw']);
+  assert.deepEqual(
+    probeSmi(old).gpus.map((g) => g.powerField),
+    ['power.draw'],
+  );
 });
 
 test('nvidia-smi CSV values and local-time timestamps', () => {
@@ -205,7 +263,13 @@ test('nvidia-smi CSV values and local-time timestamps', () => {
   assert.equal(parseSmiTimestamp('garbage'), undefined);
 });
 
-const sampledDomain: DomainInfo = { device: 'gpu:0', method: 'sampled', source: 'test', scope: 'test', uncertainty: { relative: 0, absoluteW: 5, basis: 'test' } };
+const sampledDomain: DomainInfo = {
+  device: 'gpu:0',
+  method: 'sampled',
+  source: 'test',
+  scope: 'test',
+  uncertainty: { relative: 0, absoluteW: 5, basis: 'test' },
+};
 
 test('integrator and windows: a gap is recorded and its time at peak power joins the uncertainty', () => {
   const integ = new Integrator();
@@ -216,7 +280,15 @@ test('integrator and windows: a gap is recorded and its time at peak power joins
     integ.add({ device: 'gpu:0', t: 4, powerW: 200 }, 4, 'a'),
   ].filter((s) => s !== undefined);
   assert.deepEqual(integ.gaps, [{ device: 'gpu:0', t0: 1, t1: 3 }]);
-  const trace: Trace = { startWallMs: 0, domains: [sampledDomain], samples, problems: [], gaps: integ.gaps, samplerCpuS: 0, intervalMs: 1000 };
+  const trace: Trace = {
+    startWallMs: 0,
+    domains: [sampledDomain],
+    samples,
+    problems: [],
+    gaps: integ.gaps,
+    samplerCpuS: 0,
+    intervalMs: 1000,
+  };
   const [w] = energyByWindow(trace, [{ name: 'all', t0: 0, t1: 4 }]);
   assert.equal(w.energyJ, 100 + 300 + 200);
   const d = w.domains[0];

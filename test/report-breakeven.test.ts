@@ -6,7 +6,8 @@ import { niceCeil } from '../src/report/charts/breakeven.js';
 import { modelFigures } from '../src/report/metrics.js';
 import { handRun } from './fixtures/runs/hand-run.js';
 
-const close = (a: number | null | undefined, b: number, tol = 1e-9) => assert.ok(typeof a === 'number' && Math.abs(a - b) <= tol * Math.max(1, Math.abs(b)), `${a} != ${b}`);
+const close = (a: number | null | undefined, b: number, tol = 1e-9) =>
+  assert.ok(typeof a === 'number' && Math.abs(a - b) <= tol * Math.max(1, Math.abs(b)), `${a} != ${b}`);
 
 test('break-even point: C / (t - s), null when the student is not cheaper', () => {
   close(breakEvenPoint(50, 0.008, 0.003), 10_000);
@@ -91,6 +92,9 @@ test('inferences in words and round axis ends', () => {
 test('headline sentences state the ratios in the right direction', async () => {
   const { headlineSentences } = await import('../src/report/sections/headline.js');
   const [a, b] = headlineSentences(handRun());
-  assert.match(a, /into student-a \(10,000, 10x fewer\) kept 95\.0 % of the teacher's accuracy \(85\.50 % against 90\.00 %\) and uses 2\.67x less energy per 1,000 inferences at batch 8 \(3 J against 8 J, partly ESTIMATED \(dram\)\)/);
+  assert.match(
+    a,
+    /into student-a \(10,000, 10x fewer\) kept 95\.0 % of the teacher's accuracy \(85\.50 % against 90\.00 %\) and uses 2\.67x less energy per 1,000 inferences at batch 8 \(3 J against 8 J, partly ESTIMATED \(dram\)\)/,
+  );
   assert.match(b, /into student-b .* uses 1\.13x MORE energy per 1,000 inferences/);
 });

@@ -14,7 +14,8 @@ const MAIN = fileURLToPath(new URL('../src/cli/main.js', import.meta.url));
 const tmp = mkdtempSync(join(tmpdir(), 'kdbench-compare-'));
 after(() => rmSync(tmp, { recursive: true, force: true }));
 
-const compare = (args: string[], cwd = tmp) => spawnSync(process.execPath, [MAIN, 'compare', ...args], { encoding: 'utf8', timeout: 60_000, cwd });
+const compare = (args: string[], cwd = tmp) =>
+  spawnSync(process.execPath, [MAIN, 'compare', ...args], { encoding: 'utf8', timeout: 60_000, cwd });
 
 /** The same suite on another machine in another region: half the energy per inference, 400 gCO2e/kWh. */
 function otherMachine(): RunJson {
@@ -53,7 +54,10 @@ test('the same suite on two machines: per-model tables, charts, CSV', () => {
   // Energy per 1,000 inferences, model by model: machine B uses half.
   assert.match(mdText, /\| student-a \| 3 ± 0\.3 \(batch 8\) \| 1\.5 ± 0\.3 \(batch 8\) \|/);
   assert.match(mdText, /\| teacher \| 90\.00 % \| 90\.00 % \|/);
-  assert.match(mdText, /- student-a: least energy on R2 \(1\.5 J per 1,000 inferences, 0\.5x of R1's 3 J\), outside the measurement error bounds; least CO2e on R2 \(.*0\.4x of R1's\)/);
+  assert.match(
+    mdText,
+    /- student-a: least energy on R2 \(1\.5 J per 1,000 inferences, 0\.5x of R1's 3 J\), outside the measurement error bounds; least CO2e on R2 \(.*0\.4x of R1's\)/,
+  );
   const [head, ...rows] = parseCsv(readFileSync(join(out, 'compare.csv'), 'utf8')).filter((x) => x.length > 1);
   assert.equal(rows.length, 6);
   const col = (name: string) => head.indexOf(name);
@@ -102,7 +106,10 @@ test('quick against full, other schema versions, measure runs, the same run twic
   const quick = handRun();
   quick.suite!.quick = true;
   const q = writeRunDir(join(tmp, 'quick'), quick);
-  assertRefused(compare([a, q, '--by', 'suite']), /cannot compare --quick smoke runs with full runs \(quick: R2 \(quick\); full: R1 \(machine-a\)\)/);
+  assertRefused(
+    compare([a, q, '--by', 'suite']),
+    /cannot compare --quick smoke runs with full runs \(quick: R2 \(quick\); full: R1 \(machine-a\)\)/,
+  );
   const old = handRun();
   old.schemaVersion = 0;
   const o = writeRunDir(join(tmp, 'old-schema'), old);

@@ -59,7 +59,7 @@ test('escaping helpers', () => {
 
 test('names and texts from suites are escaped in report.html and report.md', () => {
   const html = readFileSync(join(evilDir, 'report.html'), 'utf8');
-  assert.equal((html.match(/<script/g) ?? []).length, 1, 'only the report\'s own script');
+  assert.equal((html.match(/<script/g) ?? []).length, 1, "only the report's own script");
   assert.equal((html.match(/<img /g) ?? []).length, (html.match(/src="data:image\/png;base64,/g) ?? []).length, 'only chart images');
   for (const raw of [EVIL_TEACHER, EVIL_STUDENT, EVIL_SUITE, '<b>x</b>']) assert.ok(!html.includes(raw), `unescaped in HTML: ${raw}`);
   assert.ok(html.includes(esc(EVIL_TEACHER)));
@@ -68,12 +68,16 @@ test('names and texts from suites are escaped in report.html and report.md', () 
   const mdText = readFileSync(join(evilDir, 'report.md'), 'utf8');
   // Outside code blocks (where Markdown shows text verbatim), no raw HTML.
   const prose = mdText.replace(/^(`{3,})\n[\s\S]*?\n\1$/gm, '');
-  for (const raw of ['<script>', '<img ', '<b>']) assert.ok(!prose.includes(raw), `raw HTML in Markdown: ${raw}: ${prose.split('\n').find((l) => l.includes(raw))}`);
+  for (const raw of ['<script>', '<img ', '<b>'])
+    assert.ok(!prose.includes(raw), `raw HTML in Markdown: ${raw}: ${prose.split('\n').find((l) => l.includes(raw))}`);
   assert.ok(mdText.includes('&lt;script&gt;document.body.setAttribute'));
   // A table cell with "|" must not split the table: every row of the models table has as many cells as its header.
   const table = mdText.split('## Models\n\n')[1].split('\n\n')[0].split('\n');
   const cells = (line: string) => line.replace(/\\\|/g, '').split('|').length;
-  assert.ok(table.every((l) => cells(l) === cells(table[0])), table.join('\n'));
+  assert.ok(
+    table.every((l) => cells(l) === cells(table[0])),
+    table.join('\n'),
+  );
   // The reproduce command stays verbatim inside its code block.
   assert.ok(mdText.includes(`\`\`\`\nkdbench run '${EVIL_SUITE}'\n\`\`\``));
 });

@@ -99,7 +99,11 @@ test('no samples.csv: the report says so instead of drawing an empty chart', asy
 });
 
 test('unknown numbers (null in run.json) are shown as n/a, never 0, NaN or "never"', async () => {
-  const run = handRun() as unknown as { models: Record<string, unknown>[]; inference: Record<string, unknown>[]; phases: Record<string, unknown>[] };
+  const run = handRun() as unknown as {
+    models: Record<string, unknown>[];
+    inference: Record<string, unknown>[];
+    phases: Record<string, unknown>[];
+  };
   run.models[1].accuracy = null;
   run.inference[1].energyJ = null;
   run.inference[1].energyJPer1000 = null;
@@ -121,7 +125,9 @@ test('unknown numbers (null in run.json) are shown as n/a, never 0, NaN or "neve
   // No break-even for student-a (its energy per inference is unknown); student-b's "never" stays.
   assert.ok(!/\| student-a \| 8 \|/.test(mdText.split('## Break-even')[1].split('## Energy per phase')[0]));
   assert.match(mdText, /\| student-b \| 8 \| .* \| never \|/);
-  const summary = readFileSync(join(dir, 'summary.csv'), 'utf8').split('\n').find((l) => l.startsWith('student-a,'))!;
+  const summary = readFileSync(join(dir, 'summary.csv'), 'utf8')
+    .split('\n')
+    .find((l) => l.startsWith('student-a,'))!;
   assert.equal(summary.split(',')[4], '', 'unknown accuracy is an empty cell in summary.csv');
 });
 
@@ -130,19 +136,30 @@ test('optional fields: size on disk, confidence intervals and comparisons are sh
   await writeReports(plain);
   const before = readFileSync(join(plain, 'report.md'), 'utf8');
   assert.match(before, /No confidence intervals: the run has no repeats/);
-  assert.match(before.split('\n').find((l) => l.startsWith('| teacher | teacher |'))!, /^\| teacher \| teacher \| 100,000 \| n\/a \| 90\.00 % \|/);
+  assert.match(
+    before.split('\n').find((l) => l.startsWith('| teacher | teacher |'))!,
+    /^\| teacher \| teacher \| 100,000 \| n\/a \| 90\.00 % \|/,
+  );
   const run = handRun() as ReturnType<typeof handRun> & { comparisons?: unknown[] };
   Object.assign(run.models[0], { sizeBytes: 400 * 1024, accuracyCI95: [0.88, 0.92] });
   Object.assign(run.inference[0], { energyJPer1000CI95: [7.5, 8.5], latencyMsP50CI95: [15, 17] });
-  run.comparisons = [{ metric: 'energyJPer1000', kind: 'ratio', a: 'student-a', b: 'teacher', batchSize: 8, estimate: 0.375, ci95: [0.35, 0.4], n: 5 }];
+  run.comparisons = [
+    { metric: 'energyJPer1000', kind: 'ratio', a: 'student-a', b: 'teacher', batchSize: 8, estimate: 0.375, ci95: [0.35, 0.4], n: 5 },
+  ];
   const dir = writeRunDir(join(tmp, 'ci'), run);
   await writeReports(dir);
   const mdText = readFileSync(join(dir, 'report.md'), 'utf8');
   const row = mdText.split('\n').find((l) => l.startsWith('| teacher | teacher |'))!;
-  assert.match(row, /^\| teacher \| teacher \| 100,000 \| 400 KiB \| 90\.00 % \\\[88, 92\\\] \| 100\.0 % \| 8 ± 0\.8 \\\[7\.5, 8\.5\\\] \|/);
+  assert.match(
+    row,
+    /^\| teacher \| teacher \| 100,000 \| 400 KiB \| 90\.00 % \\\[88, 92\\\] \| 100\.0 % \| 8 ± 0\.8 \\\[7\.5, 8\.5\\\] \|/,
+  );
   assert.match(row, /\| 16 \\\[15, 17\\\] \/ 20 \|$/);
   assert.match(mdText, /\\\[lo, hi\\\] are 95 % confidence intervals over the repeats/);
-  assert.match(mdText, /## Comparisons with confidence intervals[\s\S]*\| energyJPer1000 \| student-a \| teacher \| 8 \| 0\.375x \(a \/ b\) \| \\\[0\.35, 0\.4\\\] \| 5 \|/);
+  assert.match(
+    mdText,
+    /## Comparisons with confidence intervals[\s\S]*\| energyJPer1000 \| student-a \| teacher \| 8 \| 0\.375x \(a \/ b\) \| \\\[0\.35, 0\.4\\\] \| 5 \|/,
+  );
   const summary = readFileSync(join(dir, 'summary.csv'), 'utf8').split('\n');
   const head = summary[0].split(',');
   const teacher = summary.find((l) => l.startsWith('teacher,'))!.split(',');

@@ -14,7 +14,9 @@ let tmp = '';
 let original = '';
 
 function listFiles(dir: string, sub = ''): string[] {
-  return readdirSync(join(dir, sub), { withFileTypes: true }).flatMap((e) => (e.isDirectory() ? listFiles(dir, join(sub, e.name)) : [join(sub, e.name)])).sort();
+  return readdirSync(join(dir, sub), { withFileTypes: true })
+    .flatMap((e) => (e.isDirectory() ? listFiles(dir, join(sub, e.name)) : [join(sub, e.name)]))
+    .sort();
 }
 
 before(() => {
@@ -29,9 +31,18 @@ test('kdbench run writes every report file', () => {
   const files = listFiles(original);
   for (const f of [...REPORT_FILES, 'run.json', 'samples.csv']) assert.ok(files.includes(f), `${f} missing; got ${files.join(', ')}`);
   const charts = files.filter((f) => f.startsWith('charts/'));
-  for (const c of ['charts/power.png', 'charts/energy-per-phase.png', 'charts/pareto.png', 'charts/co2-per-phase.png']) assert.ok(charts.includes(c), `${c} missing`);
-  assert.ok(charts.some((c) => c.startsWith('charts/breakeven-')), 'no break-even chart');
-  for (const c of charts) assert.deepEqual([...readFileSync(join(original, c)).subarray(0, 8)], [0x89, 0x50, 0x4e, 0x47, 0x0d, 0x0a, 0x1a, 0x0a], `${c} is not a PNG`);
+  for (const c of ['charts/power.png', 'charts/energy-per-phase.png', 'charts/pareto.png', 'charts/co2-per-phase.png'])
+    assert.ok(charts.includes(c), `${c} missing`);
+  assert.ok(
+    charts.some((c) => c.startsWith('charts/breakeven-')),
+    'no break-even chart',
+  );
+  for (const c of charts)
+    assert.deepEqual(
+      [...readFileSync(join(original, c)).subarray(0, 8)],
+      [0x89, 0x50, 0x4e, 0x47, 0x0d, 0x0a, 0x1a, 0x0a],
+      `${c} is not a PNG`,
+    );
 });
 
 test('kdbench report rebuilds every report file from run.json + samples.csv, byte for byte', () => {
@@ -42,14 +53,16 @@ test('kdbench report rebuilds every report file from run.json + samples.csv, byt
   const r = spawnSync(process.execPath, [MAIN, 'report', copy], { encoding: 'utf8', timeout: 60_000 });
   assert.equal(r.status, 0, r.stderr);
   assert.deepEqual(listFiles(copy), listFiles(original));
-  for (const f of listFiles(original)) assert.ok(readFileSync(join(copy, f)).equals(readFileSync(join(original, f))), `${f} differs after the rebuild`);
+  for (const f of listFiles(original))
+    assert.ok(readFileSync(join(copy, f)).equals(readFileSync(join(original, f))), `${f} differs after the rebuild`);
 });
 
 test('the report states the method, the reproduce command and the suite hash', () => {
   const run = JSON.parse(readFileSync(join(original, 'run.json'), 'utf8'));
   const mdText = readFileSync(join(original, 'report.md'), 'utf8');
   const html = readFileSync(join(original, 'report.html'), 'utf8');
-  for (const section of ['## Headline', '## Models', '## Break-even', '## Methodology', '### Meters', '### Carbon inputs', '### Reproduce']) assert.ok(mdText.includes(section), `${section} missing`);
+  for (const section of ['## Headline', '## Models', '## Break-even', '## Methodology', '### Meters', '### Carbon inputs', '### Reproduce'])
+    assert.ok(mdText.includes(section), `${section} missing`);
   assert.ok(mdText.includes(run.suite.sha256) && html.includes(run.suite.sha256));
   assert.ok(mdText.includes(run.reproduce) && html.includes(run.reproduce));
   // This machine has no RAPL: the CPU is estimated, and the report says so in plain words.

@@ -82,5 +82,8 @@ test('prepareData on brown-genre: vocabulary from training passages, record says
   assert.equal(d.train.ids.length, d.train.n * 16);
   assert.match(String(d.record.split), /by text/);
   assert.equal(d.record.passageWords, 50);
-  assert.throws(() => prepareData({ ...spec, name: 'imdb' as DatasetSpec['name'] }, 7), (e: unknown) => e instanceof UserError && /dataset "imdb" is unknown; available: spam-assassin, brown-genre/.test(e.message));
+  assert.throws(
+    () => prepareData({ ...spec, name: 'imdb' as DatasetSpec['name'] }, 7),
+    (e: unknown) => e instanceof UserError && /dataset "imdb" is unknown; available: spam-assassin, brown-genre/.test(e.message),
+  );
 });

@@ -43,7 +43,18 @@ test('bilstm: logits [batch, classes], parameter count, padding does not change 
   try {
     // emb 20x4 + per direction (4x20 + 5x20 + 20) + head 10x3 + 3
     assert.equal(m.paramCount(), 80 + 2 * (80 + 100 + 20) + 33);
-    const out = tf.tidy(() => m.logits(tf.tensor2d([[5, 6, 7, 0, 0, 0], [8, 9, 10, 11, 12, 13]], [2, 6], 'int32')));
+    const out = tf.tidy(() =>
+      m.logits(
+        tf.tensor2d(
+          [
+            [5, 6, 7, 0, 0, 0],
+            [8, 9, 10, 11, 12, 13],
+          ],
+          [2, 6],
+          'int32',
+        ),
+      ),
+    );
     assert.deepEqual(out.shape, [2, 3]);
     const a = out.arraySync() as number[][];
     out.dispose();
@@ -74,8 +85,14 @@ test('bilstm learns a trivial task (does token 3 occur?) well above chance', asy
 });
 
 test('logitLoss "mse": the soft term is the mean squared logit difference, no T^2', () => {
-  const s = tf.tensor2d([[1, 2], [0, 0]]);
-  const t = tf.tensor2d([[1, 4], [2, 0]]);
+  const s = tf.tensor2d([
+    [1, 2],
+    [0, 0],
+  ]);
+  const t = tf.tensor2d([
+    [1, 4],
+    [2, 0],
+  ]);
   const y = tf.tensor1d([1, 0], 'int32');
   const onlySoft = hintonLoss(s, t, y, { temperature: 4, softWeight: 1, hardWeight: 0, logitLoss: 'mse' });
   assert.ok(Math.abs(onlySoft.dataSync()[0] - (0 + 4 + 4 + 0) / 4) < 1e-6);
@@ -87,7 +104,15 @@ test('logitLoss "mse": the soft term is the mean squared logit difference, no T^
 });
 
 const specs: TrainableSpec[] = [
-  { name: 'rt-transformer', kind: 'transformer', dModel: 8, heads: 2, layers: 1, ffDim: 16, train: { epochs: 1, batchSize: 8, learningRate: 0.01 } },
+  {
+    name: 'rt-transformer',
+    kind: 'transformer',
+    dModel: 8,
+    heads: 2,
+    layers: 1,
+    ffDim: 16,
+    train: { epochs: 1, batchSize: 8, learningRate: 0.01 },
+  },
   { name: 'rt-bag', kind: 'embedding-bag', dModel: 4, hidden: 6, train: { epochs: 1, batchSize: 8, learningRate: 0.01 } },
   { name: 'rt-lstm', kind: 'bilstm', dModel: 4, hidden: 3, train: { epochs: 1, batchSize: 8, learningRate: 0.01 } },
 ];
@@ -124,12 +149,22 @@ for (const spec of specs) {
 
 test('a saved model whose input does not match the tokenizer is a clear UserError', () => {
   const dir = join(tmp, specs[1].name);
-  const bad = (what: RegExp, inp: typeof input) => assert.throws(() => loadSavedModel(dir, 'x', inp), (e: unknown) => e instanceof UserError && what.test(e.message));
+  const bad = (what: RegExp, inp: typeof input) =>
+    assert.throws(
+      () => loadSavedModel(dir, 'x', inp),
+      (e: unknown) => e instanceof UserError && what.test(e.message),
+    );
   bad(/differs from this suite's tokenizer at id 5 \("w3" vs "zzz"\)/, { ...input, tokens: tokens.map((t, i) => (i === 5 ? 'zzz' : t)) });
   bad(/vocabulary has 16 words, this suite's tokenizer has 15/, { ...input, tokens: tokens.slice(0, 15) });
   bad(/takes 8 tokens per example, this suite's tokenizer gives 12/, { ...input, seqLen: 12 });
   bad(/classes \(a, b\) are not this dataset's \(a, b, c\)/, { ...input, classes: ['a', 'b', 'c'] });
-  assert.throws(() => loadSavedModel(join(tmp, 'nowhere'), 'x', input), (e: unknown) => e instanceof UserError && /not found/.test(e.message));
+  assert.throws(
+    () => loadSavedModel(join(tmp, 'nowhere'), 'x', input),
+    (e: unknown) => e instanceof UserError && /not found/.test(e.message),
+  );
   writeFileSync(join(tmp, 'other.json'), JSON.stringify({ format: 'layers-model' }));
-  assert.throws(() => loadSavedModel(join(tmp, 'other.json'), 'x', input), (e: unknown) => e instanceof UserError && /not a model saved by kdbench/.test(e.message));
+  assert.throws(
+    () => loadSavedModel(join(tmp, 'other.json'), 'x', input),
+    (e: unknown) => e instanceof UserError && /not a model saved by kdbench/.test(e.message),
+  );
 });

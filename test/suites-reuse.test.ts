@@ -21,7 +21,12 @@ function kdbench(args: string[]) {
     cwd: ROOT,
     encoding: 'utf8',
     timeout: 180_000,
-    env: { ...process.env, KDBENCH_NVML_LIB: join(tmp, 'none.so'), KDBENCH_NVIDIA_SMI: '', KDBENCH_POWERCAP_ROOT: join(tmp, 'no-powercap') },
+    env: {
+      ...process.env,
+      KDBENCH_NVML_LIB: join(tmp, 'none.so'),
+      KDBENCH_NVIDIA_SMI: '',
+      KDBENCH_POWERCAP_ROOT: join(tmp, 'no-powercap'),
+    },
   });
 }
 const readRun = (dir: string) => JSON.parse(readFileSync(join(dir, 'run.json'), 'utf8')) as RunJson;
@@ -82,15 +87,31 @@ test('a suite can name saved models as teacher and student: loaded, not trained,
   const def = readRun(first).environment.suiteConfig as Record<string, unknown>;
   const suite = join(tmp, 'saved.json');
   const students = [(def.students as object[])[0], { name: 'old-bag', kind: 'saved', path: 'first/models/student-bag' }];
-  writeFileSync(suite, JSON.stringify({ ...def, name: 'saved-models', teacher: { name: 'teacher', kind: 'saved', path: join(first, 'models', 'teacher') }, students }));
+  writeFileSync(
+    suite,
+    JSON.stringify({
+      ...def,
+      name: 'saved-models',
+      teacher: { name: 'teacher', kind: 'saved', path: join(first, 'models', 'teacher') },
+      students,
+    }),
+  );
   const out = join(tmp, 'third');
   const r = kdbench(['run', suite, '--quick', '--quiet', '--out', out]);
   assert.equal(r.status, 0, r.stderr);
   const a = readRun(first);
   const c = readRun(out);
   const names = c.phases.map((p) => p.name);
-  assert.ok(names.includes('loading:teacher') && names.includes('loading:old-bag') && !names.includes('teacher-training'), names.join(', '));
-  assert.deepEqual(c.models.map((m) => `${m.name}:${m.role}`).sort(), ['old-bag:student', 'student-bag-control:control', 'student-bag:student', 'teacher:teacher']);
+  assert.ok(
+    names.includes('loading:teacher') && names.includes('loading:old-bag') && !names.includes('teacher-training'),
+    names.join(', '),
+  );
+  assert.deepEqual(c.models.map((m) => `${m.name}:${m.role}`).sort(), [
+    'old-bag:student',
+    'student-bag-control:control',
+    'student-bag:student',
+    'teacher:teacher',
+  ]);
   const old = c.models.find((m) => m.name === 'old-bag')!;
   assert.equal(old.reusedFrom, join(first, 'models', 'student-bag', 'model.json'));
   assert.equal(old.accuracy, a.models.find((m) => m.name === 'student-bag')!.accuracy);
@@ -103,7 +124,15 @@ test('bad reuse is a clear error (exit 2, no stack): missing path, a teacher for
   assert.doesNotMatch(missing.stderr, /\n\s+at /);
   const suite = join(tmp, 'longer.json');
   const def = readRun(first).environment.suiteConfig as Record<string, unknown>;
-  writeFileSync(suite, JSON.stringify({ ...def, quick: undefined, baseline: { seconds: 0.5 }, dataset: { ...(def.dataset as object), seqLen: 48, maxExamples: 100 } }));
+  writeFileSync(
+    suite,
+    JSON.stringify({
+      ...def,
+      quick: undefined,
+      baseline: { seconds: 0.5 },
+      dataset: { ...(def.dataset as object), seqLen: 48, maxExamples: 100 },
+    }),
+  );
   const other = kdbench(['run', suite, '--out', join(tmp, 'x2'), '--teacher', first]);
   assert.equal(other.status, 2, other.stderr);
   assert.match(other.stderr, /does not match this suite's input: it takes 32 tokens per example, this suite's tokenizer gives 48/);

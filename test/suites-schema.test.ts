@@ -10,7 +10,15 @@ const base = {
   name: 't',
   seed: 1,
   dataset: { name: 'brown-genre', testFraction: 0.2, vocabSize: 100, seqLen: 8, passageWords: 50 },
-  teacher: { name: 'teacher', kind: 'transformer', dModel: 8, heads: 2, layers: 1, ffDim: 8, train: { epochs: 1, batchSize: 4, learningRate: 0.01 } },
+  teacher: {
+    name: 'teacher',
+    kind: 'transformer',
+    dModel: 8,
+    heads: 2,
+    layers: 1,
+    ffDim: 8,
+    train: { epochs: 1, batchSize: 4, learningRate: 0.01 },
+  },
   students: [
     { name: 'lstm', kind: 'bilstm', dModel: 4, hidden: 4, train: { epochs: 1, batchSize: 4, learningRate: 0.01 } },
     { name: 'bag', kind: 'embedding-bag', dModel: 4, hidden: 0, train: { epochs: 1, batchSize: 4, learningRate: 0.01 } },
@@ -53,7 +61,10 @@ test('the new fields are accepted: brown-genre, bilstm, logitLoss mse, inference
   const s = parseSuite(JSON.stringify(base), 'x.json');
   assert.equal(s.students[0].kind, 'bilstm');
   assert.equal(s.distillation.logitLoss, 'mse');
-  const saved = parseSuite(withChange((x) => (x.teacher = { name: 'teacher', kind: 'saved', path: 'runs/a/models/teacher' })), 'x.json');
+  const saved = parseSuite(
+    withChange((x) => (x.teacher = { name: 'teacher', kind: 'saved', path: 'runs/a/models/teacher' })),
+    'x.json',
+  );
   assert.equal(saved.teacher.kind, 'saved');
   // --quick overrides leave a saved model alone and reach the trainable ones.
   const q = effectiveSuite({ ...saved, quick: { studentTrain: { epochs: 7 } } }, true);
@@ -62,18 +73,36 @@ test('the new fields are accepted: brown-genre, bilstm, logitLoss mse, inference
 });
 
 test('errors name the field path', () => {
-  assert.match(errorOf(withChange((x) => ((x.students as Json[])[0].kind = 'gru'))), /field "students\[0\]\.kind" must be one of: "transformer", "embedding-bag", "bilstm", "saved"/);
-  assert.match(errorOf(withChange((x) => ((x.dataset as Json).name = 'imdb'))), /field "dataset\.name" must be one of: "spam-assassin", "brown-genre"/);
-  assert.match(errorOf(withChange((x) => ((x.distillation as Json).logitLoss = 'kl'))), /field "distillation\.logitLoss" must be one of: "soft-ce", "mse"/);
+  assert.match(
+    errorOf(withChange((x) => ((x.students as Json[])[0].kind = 'gru'))),
+    /field "students\[0\]\.kind" must be one of: "transformer", "embedding-bag", "bilstm", "saved"/,
+  );
+  assert.match(
+    errorOf(withChange((x) => ((x.dataset as Json).name = 'imdb'))),
+    /field "dataset\.name" must be one of: "spam-assassin", "brown-genre"/,
+  );
+  assert.match(
+    errorOf(withChange((x) => ((x.distillation as Json).logitLoss = 'kl'))),
+    /field "distillation\.logitLoss" must be one of: "soft-ce", "mse"/,
+  );
   assert.match(errorOf(withChange((x) => ((x.students as Json[])[1].hidden = -1))), /field "students\[1\]\.hidden" must be >= 0/);
   assert.match(errorOf(withChange((x) => delete ((x.students as Json[])[0] as Json).train)), /field "students\[0\]\.train" is required/);
-  assert.match(errorOf(withChange((x) => ((x.teacher as Json).kind = 'saved'))), /field "teacher\.path" is required|field "teacher\.dModel" is not allowed/);
+  assert.match(
+    errorOf(withChange((x) => ((x.teacher as Json).kind = 'saved'))),
+    /field "teacher\.path" is required|field "teacher\.dModel" is not allowed/,
+  );
   assert.match(errorOf(withChange((x) => ((x.inference as Json).repeats = 0))), /field "inference\.repeats" must be >= 1/);
   assert.match(errorOf(withChange((x) => ((x.dataset as Json).passagewords = 10))), /field "dataset\.passagewords" is not allowed/);
 });
 
 test('impossible sizes and duplicate names are refused with their field path', () => {
-  assert.match(errorOf(withChange((x) => ((x.teacher as Json).heads = 3))), /field "teacher\.heads" must divide teacher\.dModel \(8 is not divisible by 3\)/);
-  assert.match(errorOf(withChange((x) => ((x.students as Json[])[1].name = 'lstm'))), /field "students\[1\]\.name": "lstm" is already used by students\[0\]/);
+  assert.match(
+    errorOf(withChange((x) => ((x.teacher as Json).heads = 3))),
+    /field "teacher\.heads" must divide teacher\.dModel \(8 is not divisible by 3\)/,
+  );
+  assert.match(
+    errorOf(withChange((x) => ((x.students as Json[])[1].name = 'lstm'))),
+    /field "students\[1\]\.name": "lstm" is already used by students\[0\]/,
+  );
   assert.match(errorOf('name: [unclosed'), /not valid JSON/);
 });

@@ -1,7 +1,14 @@
 /** Bootstrap intervals against cases with known answers, the warning rules, and the interleaved schedule. */
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { bootstrapMedianCI, bootstrapPairedMeanDiffCI, bootstrapRatioCI, intervalWarning, median, quantileSorted } from '../src/benchmark/stats.js';
+import {
+  bootstrapMedianCI,
+  bootstrapPairedMeanDiffCI,
+  bootstrapRatioCI,
+  intervalWarning,
+  median,
+  quantileSorted,
+} from '../src/benchmark/stats.js';
 import { inferenceSchedule } from '../src/benchmark/schedule.js';
 import { aggregateInference, compareModels } from '../src/benchmark/aggregate.js';
 import { rng } from '../src/distillation/random.js';
@@ -79,13 +86,31 @@ test('schedule: N interleaved rounds over models x batch sizes, rotated, never a
   assert.deepEqual(
     s.map((x) => x.phase),
     [
-      'inference:t:b1:r1', 'inference:t:b32:r1', 'inference:s:b1:r1', 'inference:s:b32:r1',
-      'inference:t:b32:r2', 'inference:s:b1:r2', 'inference:s:b32:r2', 'inference:t:b1:r2',
-      'inference:s:b1:r3', 'inference:s:b32:r3', 'inference:t:b1:r3', 'inference:t:b32:r3',
+      'inference:t:b1:r1',
+      'inference:t:b32:r1',
+      'inference:s:b1:r1',
+      'inference:s:b32:r1',
+      'inference:t:b32:r2',
+      'inference:s:b1:r2',
+      'inference:s:b32:r2',
+      'inference:t:b1:r2',
+      'inference:s:b1:r3',
+      'inference:s:b32:r3',
+      'inference:t:b1:r3',
+      'inference:t:b32:r3',
     ],
   );
   // Every slot appears once per round, and each round is complete before the next starts.
-  for (let r = 1; r <= 3; r++) assert.equal(new Set(s.slice((r - 1) * 4, r * 4).filter((x) => x.round === r).map((x) => `${x.model}${x.batchSize}`)).size, 4);
+  for (let r = 1; r <= 3; r++)
+    assert.equal(
+      new Set(
+        s
+          .slice((r - 1) * 4, r * 4)
+          .filter((x) => x.round === r)
+          .map((x) => `${x.model}${x.batchSize}`),
+      ).size,
+      4,
+    );
   assert.deepEqual(
     inferenceSchedule(['t'], [8], 1).map((x) => x.phase),
     ['inference:t:b8'],
@@ -93,7 +118,20 @@ test('schedule: N interleaved rounds over models x batch sizes, rotated, never a
 });
 
 function rec(model: string, batchSize: number, round: number, energyJPer1000: number): InferenceRecord {
-  return { model, batchSize, phase: `inference:${model}:b${batchSize}:r${round}`, inferences: 100, latencyMsP50: energyJPer1000, latencyMsP99: 1, latencyMsMean: energyJPer1000, throughputPerS: 1, energyJ: energyJPer1000 / 10, uncertaintyJ: 0.1, energyJPer1000, gCO2ePer1000: 0 };
+  return {
+    model,
+    batchSize,
+    phase: `inference:${model}:b${batchSize}:r${round}`,
+    inferences: 100,
+    latencyMsP50: energyJPer1000,
+    latencyMsP99: 1,
+    latencyMsMean: energyJPer1000,
+    throughputPerS: 1,
+    energyJ: energyJPer1000 / 10,
+    uncertaintyJ: 0.1,
+    energyJPer1000,
+    gCO2ePer1000: 0,
+  };
 }
 
 test('aggregation: medians, totals and intervals per model and batch size; comparisons against the teacher and the control', () => {

@@ -12,7 +12,8 @@ export function basePhase(phase: string): string {
   return phase.replace(/:r\d+$/, '');
 }
 
-const finite = (ci: Interval): [number, number] | undefined => (Number.isFinite(ci[0]) && Number.isFinite(ci[1]) ? [ci[0], ci[1]] : undefined);
+const finite = (ci: Interval): [number, number] | undefined =>
+  Number.isFinite(ci[0]) && Number.isFinite(ci[1]) ? [ci[0], ci[1]] : undefined;
 
 /** One record per (model, batch size); single-round records are returned unchanged. */
 export function aggregateInference(records: readonly InferenceRecord[], seed: number): InferenceRecord[] {
@@ -64,7 +65,17 @@ function ratio(metric: 'energyJPer1000' | 'latencyMsP50', a: InferenceRecord, b:
   const estimate = median(xa) / median(xb);
   const ci = finite(bootstrapRatioCI(xa, xb, { seed: deriveSeed(seed, `ratio:${metric}:${a.model}:${b.model}:${a.batchSize}`) }));
   const warning = intervalWarning(ci ?? [NaN, NaN], estimate, 1);
-  return { metric, kind: 'ratio', a: a.model, b: b.model, batchSize: a.batchSize, estimate, ...(ci ? { ci95: ci } : {}), n: Math.min(xa.length, xb.length), ...(warning ? { warning } : {}) };
+  return {
+    metric,
+    kind: 'ratio',
+    a: a.model,
+    b: b.model,
+    batchSize: a.batchSize,
+    estimate,
+    ...(ci ? { ci95: ci } : {}),
+    n: Math.min(xa.length, xb.length),
+    ...(warning ? { warning } : {}),
+  };
 }
 
 /** Per-example correctness (1/0) of each model on the test set, by model name. */
@@ -75,7 +86,13 @@ export type Correctness = Map<string, Uint8Array>;
  * ratios), and every distilled student against its control (accuracy difference, paired bootstrap over test
  * examples, or over their source texts when `testGroups` is given).
  */
-export function compareModels(models: readonly ModelRecord[], inference: readonly InferenceRecord[], correct: Correctness, seed: number, testGroups?: readonly string[]): ComparisonRecord[] {
+export function compareModels(
+  models: readonly ModelRecord[],
+  inference: readonly InferenceRecord[],
+  correct: Correctness,
+  seed: number,
+  testGroups?: readonly string[],
+): ComparisonRecord[] {
   const out: ComparisonRecord[] = [];
   const teacher = models.find((m) => m.role === 'teacher');
   if (teacher) {
@@ -94,9 +111,23 @@ export function compareModels(models: readonly ModelRecord[], inference: readonl
     if (!a || !b || a.length !== b.length) continue;
     const diff = a.reduce((s, v, i) => s + v - b[i], 0) / a.length;
     const clusters = testGroups && testGroups.length === a.length ? testGroups : undefined;
-    const ci = finite(bootstrapPairedMeanDiffCI(Array.from(a), Array.from(b), { seed: deriveSeed(seed, `acc:${c.name}`), ...(clusters ? { clusters } : {}) }));
+    const ci = finite(
+      bootstrapPairedMeanDiffCI(Array.from(a), Array.from(b), {
+        seed: deriveSeed(seed, `acc:${c.name}`),
+        ...(clusters ? { clusters } : {}),
+      }),
+    );
     const warning = intervalWarning(ci ?? [NaN, NaN], diff, 0);
-    out.push({ metric: 'accuracy', kind: 'difference', a: c.pairedWith!, b: c.name, estimate: diff, ...(ci ? { ci95: ci } : {}), n: a.length, ...(warning ? { warning } : {}) });
+    out.push({
+      metric: 'accuracy',
+      kind: 'difference',
+      a: c.pairedWith!,
+      b: c.name,
+      estimate: diff,
+      ...(ci ? { ci95: ci } : {}),
+      n: a.length,
+      ...(warning ? { warning } : {}),
+    });
   }
   return out;
 }

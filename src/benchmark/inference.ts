@@ -19,7 +19,12 @@ export interface InferenceResult {
  * Benchmarks inference of one model at one batch size with tinybench: each iteration classifies
  * one batch of real test examples (cycling through the test set) and waits for the result.
  */
-export async function benchmarkInference(model: TextClassifier, set: EncodedSet, batchSize: number, timeMs: number): Promise<InferenceResult> {
+export async function benchmarkInference(
+  model: TextClassifier,
+  set: EncodedSet,
+  batchSize: number,
+  timeMs: number,
+): Promise<InferenceResult> {
   const batches: tf.Tensor2D[] = [];
   const nBatches = Math.max(1, Math.min(16, Math.floor(set.n / batchSize)));
   for (let i = 0; i < nBatches; i++) {

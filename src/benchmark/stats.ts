@@ -59,7 +59,11 @@ export function bootstrapRatioCI(a: readonly number[], b: readonly number[], opt
  * e.g. the text a passage comes from) whole clusters are resampled, since observations of one
  * cluster are not independent.
  */
-export function bootstrapPairedMeanDiffCI(a: readonly number[], b: readonly number[], opts: BootstrapOptions & { clusters?: readonly string[] }): Interval {
+export function bootstrapPairedMeanDiffCI(
+  a: readonly number[],
+  b: readonly number[],
+  opts: BootstrapOptions & { clusters?: readonly string[] },
+): Interval {
   if (a.length !== b.length) throw new Error('paired samples must have the same length');
   if (opts.clusters && opts.clusters.length !== a.length) throw new Error('one cluster label per observation');
   // Per cluster: the sum of differences and the count (each observation its own cluster without labels).
@@ -106,9 +110,13 @@ export function relativeWidth(ci: Interval, estimate: number): number {
 export function intervalWarning(ci: Interval, estimate: number, neutral: number, maxRelWidth = 0.5): string | undefined {
   if (!Number.isFinite(ci[0]) || !Number.isFinite(ci[1])) return 'no confidence interval: fewer than 2 repeats (use --repeats 5 or more)';
   const parts: string[] = [];
-  if (ci[0] <= neutral && neutral <= ci[1]) parts.push(`the 95 % interval [${fmt(ci[0])}, ${fmt(ci[1])}] includes ${neutral}: no difference is shown`);
+  if (ci[0] <= neutral && neutral <= ci[1])
+    parts.push(`the 95 % interval [${fmt(ci[0])}, ${fmt(ci[1])}] includes ${neutral}: no difference is shown`);
   const w = relativeWidth(ci, estimate);
-  if (neutral !== 0 && w > maxRelWidth) parts.push(`the 95 % interval is ${(w * 100).toFixed(0)} % of the estimate wide (over ${(maxRelWidth * 100).toFixed(0)} %): too noisy to quote`);
+  if (neutral !== 0 && w > maxRelWidth)
+    parts.push(
+      `the 95 % interval is ${(w * 100).toFixed(0)} % of the estimate wide (over ${(maxRelWidth * 100).toFixed(0)} %): too noisy to quote`,
+    );
   return parts.length ? parts.join('; ') : undefined;
 }
 

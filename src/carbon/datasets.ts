@@ -55,7 +55,12 @@ function zones(table: unknown): Map<string, EmZone> {
   for (const [code, z] of Object.entries(data)) {
     const v = z.carbonIntensity?.value;
     if (typeof v !== 'number' || !Number.isFinite(v)) continue;
-    out.set(code, { zoneName: z.zone?.zoneName ?? code, countryName: z.zone?.countryName, displayName: z.zone?.displayName, gCO2ePerKWh: v });
+    out.set(code, {
+      zoneName: z.zone?.zoneName ?? code,
+      countryName: z.zone?.countryName,
+      displayName: z.zone?.displayName,
+      gCO2ePerKWh: v,
+    });
   }
   return out;
 }

@@ -57,6 +57,6 @@ export function embodiedFor(devices: EmbodiedDevice[], durationS: number): Embod
     source:
       devices.length > 0
         ? 'footprints and lifetimes given with --embodied'
-        : 'not included: no --embodied given, and kdbench ships no default device footprints (no public per-device figure fits every machine; use the vendor\'s product carbon footprint)',
+        : "not included: no --embodied given, and kdbench ships no default device footprints (no public per-device figure fits every machine; use the vendor's product carbon footprint)",
   };
 }

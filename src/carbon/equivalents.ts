@@ -34,5 +34,12 @@ export const EQUIVALENCE_FACTORS = [
 ] as const;
 
 export function equivalents(gCO2e: number): Equivalent[] {
-  return EQUIVALENCE_FACTORS.map((f) => ({ key: f.key, label: f.label, value: gCO2e / f.gPerUnit, unit: f.unit, gPerUnit: f.gPerUnit, source: f.source }));
+  return EQUIVALENCE_FACTORS.map((f) => ({
+    key: f.key,
+    label: f.label,
+    value: gCO2e / f.gPerUnit,
+    unit: f.unit,
+    gPerUnit: f.gPerUnit,
+    source: f.source,
+  }));
 }

@@ -29,26 +29,46 @@ export function formatCarbon(r: CarbonRecord): string {
   const out: string[] = [];
   const row = (label: string, text: string) => out.push(`${label.padEnd(13)} ${text}`);
   const more = (text: string) => out.push(`${' '.repeat(14)}${text}`);
-  row('Energy', `${kwh(r.energyKWh)} measured x PUE ${r.pue.toFixed(2)} = ${kwh(r.facilityEnergyKWh ?? r.energyKWh * r.pue)} at the facility`);
+  row(
+    'Energy',
+    `${kwh(r.energyKWh)} measured x PUE ${r.pue.toFixed(2)} = ${kwh(r.facilityEnergyKWh ?? r.energyKWh * r.pue)} at the facility`,
+  );
   more(`PUE: ${r.pueSource}`);
-  const what = { explicit: 'given with --carbon-intensity', series: 'energy-weighted over the series', world: 'FALLBACK: world average', region: '' }[r.intensityKind ?? 'region'];
-  row('Intensity', `${sig(r.intensityGCO2ePerKWh)} gCO2e/kWh, location-based (average)${what ? `; ${what}` : ''}${r.region ? `; region ${r.region}` : ''}${r.year ? `; year ${r.year}` : ''}`);
+  const what = {
+    explicit: 'given with --carbon-intensity',
+    series: 'energy-weighted over the series',
+    world: 'FALLBACK: world average',
+    region: '',
+  }[r.intensityKind ?? 'region'];
+  row(
+    'Intensity',
+    `${sig(r.intensityGCO2ePerKWh)} gCO2e/kWh, location-based (average)${what ? `; ${what}` : ''}${r.region ? `; region ${r.region}` : ''}${r.year ? `; year ${r.year}` : ''}`,
+  );
   more(`source: ${r.intensitySource}`);
   if (r.licence) more(`licence: ${r.licence}`);
-  for (const a of r.alternatives ?? []) more(`for comparison, not used: ${a.dataset} ${a.region}${a.year ? ` ${a.year}` : ''} ${sig(a.gCO2ePerKWh)} gCO2e/kWh -> ${grams((r.facilityEnergyKWh ?? 0) * a.gCO2ePerKWh)}`);
+  for (const a of r.alternatives ?? [])
+    more(
+      `for comparison, not used: ${a.dataset} ${a.region}${a.year ? ` ${a.year}` : ''} ${sig(a.gCO2ePerKWh)} gCO2e/kWh -> ${grams((r.facilityEnergyKWh ?? 0) * a.gCO2ePerKWh)}`,
+    );
   if (r.series) {
-    more(`series: ${r.series.rows} rows, ${r.series.startedAt} to ${r.series.endedAt}; ${r.series.complete ? 'covers the whole window' : `INCOMPLETE: ${sig(r.series.uncoveredBeforeS + r.series.uncoveredAfterS)} s outside it`}`);
+    more(
+      `series: ${r.series.rows} rows, ${r.series.startedAt} to ${r.series.endedAt}; ${r.series.complete ? 'covers the whole window' : `INCOMPLETE: ${sig(r.series.uncoveredBeforeS + r.series.uncoveredAfterS)} s outside it`}`,
+    );
   }
   row('Operational', `${grams(r.gCO2e)}  (energy x PUE x intensity)`);
   if (r.marginal) {
-    row('Marginal', `${sig(r.marginal.gCO2ePerKWh)} gCO2e/kWh -> ${grams(r.marginal.gCO2e)}  (not in the totals: the emissions of the generation that follows a change in demand)`);
+    row(
+      'Marginal',
+      `${sig(r.marginal.gCO2ePerKWh)} gCO2e/kWh -> ${grams(r.marginal.gCO2e)}  (not in the totals: the emissions of the generation that follows a change in demand)`,
+    );
     more(`source: ${r.marginal.source}; licence: ${r.marginal.licence}`);
   } else {
     row('Marginal', 'none (needs --region, and a country the UNFCCC 2021 data has)');
   }
   if (r.embodied?.included) {
     row('Embodied', `${grams(r.embodied.gCO2e)} for ${sig(r.embodied.durationS)} s of use`);
-    for (const d of r.embodied.devices) more(`${d.name}: ${sig(d.kgCO2e)} kgCO2e x ${d.count} over ${sig(d.lifetimeYears)} y -> ${grams(d.gCO2e)}`);
+    for (const d of r.embodied.devices)
+      more(`${d.name}: ${sig(d.kgCO2e)} kgCO2e x ${d.count} over ${sig(d.lifetimeYears)} y -> ${grams(d.gCO2e)}`);
     more(`method: ${r.embodied.method}; ${r.embodied.source}`);
   } else if (r.embodied) {
     row('Embodied', r.embodied.source);

@@ -135,7 +135,9 @@ export function prepareCarbon(opts: CarbonOptions): PreparedCarbon {
   if (series && opts.runStartMs !== null) {
     const start = opts.runStartMs ?? Date.now();
     if (start < series.startMs || start >= series.endMs) {
-      throw new UserError(`--carbon-series ${series.file}: covers ${describeSpan(series)}, which does not contain the run's start (${iso(start)})`);
+      throw new UserError(
+        `--carbon-series ${series.file}: covers ${describeSpan(series)}, which does not contain the run's start (${iso(start)})`,
+      );
     }
   }
 
@@ -157,7 +159,9 @@ export function prepareCarbon(opts: CarbonOptions): PreparedCarbon {
     intensity = worldIntensity();
   }
   if (region && intensity.kind !== 'region') {
-    notes.push(`--region ${opts.region}: its annual average (${region.average.gCO2ePerKWh} gCO2e/kWh, ${region.average.dataset}) is shown as an alternative, not used: --carbon-${intensity.kind === 'explicit' ? 'intensity' : 'series'} takes precedence`);
+    notes.push(
+      `--region ${opts.region}: its annual average (${region.average.gCO2ePerKWh} gCO2e/kWh, ${region.average.dataset}) is shown as an alternative, not used: --carbon-${intensity.kind === 'explicit' ? 'intensity' : 'series'} takes precedence`,
+    );
   }
   if (region) notes.push(...region.notes);
   const embodiedDevices = opts.embodied ?? [];
@@ -168,9 +172,11 @@ export function prepareCarbon(opts: CarbonOptions): PreparedCarbon {
     if (!f) energyCache.set(trace, (f = cumulativeEnergy(trace)));
     return f;
   };
-  const applied = (window: Window, trace: Trace) => (series ? applySeries(series, trace.startWallMs, window.t0, window.t1, energyOf(trace)) : undefined);
+  const applied = (window: Window, trace: Trace) =>
+    series ? applySeries(series, trace.startWallMs, window.t0, window.t1, energyOf(trace)) : undefined;
   const kWh = (energyJ: number) => energyJ / JOULES_PER_KWH;
-  const grams = (energyJ: number, window: Window, trace: Trace) => kWh(energyJ) * pue * (applied(window, trace)?.gCO2ePerKWh ?? intensity.gCO2ePerKWh);
+  const grams = (energyJ: number, window: Window, trace: Trace) =>
+    kWh(energyJ) * pue * (applied(window, trace)?.gCO2ePerKWh ?? intensity.gCO2ePerKWh);
 
   const record = (energyJ: number, window: Window, trace: Trace): CarbonRecord => {
     const app = applied(window, trace);
@@ -180,7 +186,11 @@ export function prepareCarbon(opts: CarbonOptions): PreparedCarbon {
     const durationS = window.t1 - window.t0;
     const embodied = embodiedFor(embodiedDevices, durationS);
     const total = operational + embodied.gCO2e;
-    const alternatives = region ? (intensity.kind === 'region' ? region.alternatives : [altOf(region.average), ...region.alternatives]) : [];
+    const alternatives = region
+      ? intensity.kind === 'region'
+        ? region.alternatives
+        : [altOf(region.average), ...region.alternatives]
+      : [];
     return {
       intensityGCO2ePerKWh: g,
       intensitySource: intensity.source,
@@ -225,5 +235,11 @@ export function prepareCarbon(opts: CarbonOptions): PreparedCarbon {
 }
 
 function altOf(i: Intensity) {
-  return { dataset: i.dataset ?? '', region: i.region, gCO2ePerKWh: i.gCO2ePerKWh, ...(i.year === undefined ? {} : { year: i.year }), source: i.source };
+  return {
+    dataset: i.dataset ?? '',
+    region: i.region,
+    gCO2ePerKWh: i.gCO2ePerKWh,
+    ...(i.year === undefined ? {} : { year: i.year }),
+    source: i.source,
+  };
 }

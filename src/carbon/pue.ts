@@ -10,16 +10,26 @@ export interface PuePreset {
 }
 
 export const PUE_PRESETS: Readonly<Record<string, PuePreset>> = {
-  local: { pue: 1.0, source: 'a local machine with no data-centre overhead (CodeCarbon\'s default)' },
-  'uptime-2024': { pue: 1.56, source: 'Uptime Institute Global Data Center Survey 2024: industry average annual PUE (Green Algorithms\' default)' },
+  local: { pue: 1.0, source: "a local machine with no data-centre overhead (CodeCarbon's default)" },
+  'uptime-2024': {
+    pue: 1.56,
+    source: "Uptime Institute Global Data Center Survey 2024: industry average annual PUE (Green Algorithms' default)",
+  },
   'strubell-2019': {
     pue: 1.58,
-    source: 'Strubell, Ganesh & McCallum 2019, "Energy and Policy Considerations for Deep Learning in NLP" (ACL): 2018 global average data-centre PUE (carbontracker\'s default)',
+    source:
+      'Strubell, Ganesh & McCallum 2019, "Energy and Policy Considerations for Deep Learning in NLP" (ACL): 2018 global average data-centre PUE (carbontracker\'s default)',
   },
-  'google-2023': { pue: 1.1, source: 'Google 2024 Environmental Report: fleet-wide average annual (trailing twelve-month) PUE of Google data centres in 2023' },
+  'google-2023': {
+    pue: 1.1,
+    source: 'Google 2024 Environmental Report: fleet-wide average annual (trailing twelve-month) PUE of Google data centres in 2023',
+  },
 };
 
-export const DEFAULT_PUE: PuePreset = { pue: 1.0, source: 'default 1.0: a local machine with no data-centre overhead (as CodeCarbon); set --pue or --pue-preset for a data centre' };
+export const DEFAULT_PUE: PuePreset = {
+  pue: 1.0,
+  source: 'default 1.0: a local machine with no data-centre overhead (as CodeCarbon); set --pue or --pue-preset for a data centre',
+};
 
 /** The PUE from --pue X or --pue-preset NAME (not both), else the default. */
 export function resolvePue(pue: number | undefined, preset: string | undefined): PuePreset {

@@ -12,7 +12,17 @@
  */
 import { UserError } from '../errors.js';
 import { country } from './iso3166.js';
-import { EMBER, EMBER_DATA, ELECTRICITY_MAPS, EM_LATEST_YEAR, EM_YEARS, emDescribe, marginalFor, UNFCCC_MARGINAL, CO2JS_VERSION } from './datasets.js';
+import {
+  EMBER,
+  EMBER_DATA,
+  ELECTRICITY_MAPS,
+  EM_LATEST_YEAR,
+  EM_YEARS,
+  emDescribe,
+  marginalFor,
+  UNFCCC_MARGINAL,
+  CO2JS_VERSION,
+} from './datasets.js';
 import type { Intensity } from './intensity.js';
 import { suggestRegions } from './suggest.js';
 
@@ -46,7 +56,15 @@ export interface RegionResult {
 }
 
 function emberIntensity(key: string): Intensity {
-  return { gCO2ePerKWh: EMBER_DATA[key], source: EMBER.describe(key), region: key, fallback: false, kind: 'region', dataset: EMBER.name, licence: EMBER.licence };
+  return {
+    gCO2ePerKWh: EMBER_DATA[key],
+    source: EMBER.describe(key),
+    region: key,
+    fallback: false,
+    kind: 'region',
+    dataset: EMBER.name,
+    licence: EMBER.licence,
+  };
 }
 
 /** Country (alpha-2, alpha-3) a code stands for: itself, or the prefix of a sub-national zone ("US-CAL-CISO" -> US). */
@@ -59,7 +77,10 @@ export function resolveRegion(input: string, opts: { dataset?: DatasetChoice; ye
   const dataset = opts.dataset ?? 'auto';
   const year = opts.year ?? EM_LATEST_YEAR;
   const em = EM_YEARS.get(year);
-  if (!em) throw new UserError(`--carbon-year ${year}: Electricity Maps yearly data in @tgwf/co2 ${CO2JS_VERSION} covers ${[...EM_YEARS.keys()].sort().join(', ')}`);
+  if (!em)
+    throw new UserError(
+      `--carbon-year ${year}: Electricity Maps yearly data in @tgwf/co2 ${CO2JS_VERSION} covers ${[...EM_YEARS.keys()].sort().join(', ')}`,
+    );
   if (code === '') throw new UserError('--region: empty region code');
 
   const c = countryOf(code);
@@ -128,7 +149,13 @@ export function resolveRegion(input: string, opts: { dataset?: DatasetChoice; ye
 }
 
 function alt(i: Intensity): AlternativeIntensity {
-  return { dataset: i.dataset ?? '', region: i.region, gCO2ePerKWh: i.gCO2ePerKWh, ...(i.year === undefined ? {} : { year: i.year }), source: i.source };
+  return {
+    dataset: i.dataset ?? '',
+    region: i.region,
+    gCO2ePerKWh: i.gCO2ePerKWh,
+    ...(i.year === undefined ? {} : { year: i.year }),
+    source: i.source,
+  };
 }
 
 function suggestionText(code: string): string {

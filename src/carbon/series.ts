@@ -71,15 +71,26 @@ export function parseSeries(text: string, file: string): IntensitySeries {
       throw fail(line, `field 1 (timestamp): ${t}`);
     }
     const g = Number(fields[1]);
-    if (fields[1] === '' || !Number.isFinite(g) || g < 0) throw fail(line, `field 2 (gCO2e/kWh): expected a non-negative number, got "${fields[1]}"`);
+    if (fields[1] === '' || !Number.isFinite(g) || g < 0)
+      throw fail(line, `field 2 (gCO2e/kWh): expected a non-negative number, got "${fields[1]}"`);
     const prev = rows[rows.length - 1];
-    if (prev && t <= prev.t) throw fail(line, `field 1 (timestamp): ${iso(t)} is not after line ${prev.line} (${iso(prev.t)}); rows must be in increasing time order`);
+    if (prev && t <= prev.t)
+      throw fail(
+        line,
+        `field 1 (timestamp): ${iso(t)} is not after line ${prev.line} (${iso(prev.t)}); rows must be in increasing time order`,
+      );
     if (prev && t - prev.t > MAX_STEP_S * 1000) {
-      throw fail(line, `field 1 (timestamp): ${((t - prev.t) / 60000).toFixed(0)} min after line ${prev.line} (${iso(prev.t)}); the series must be hourly or finer (gaps of at most 60 min)`);
+      throw fail(
+        line,
+        `field 1 (timestamp): ${((t - prev.t) / 60000).toFixed(0)} min after line ${prev.line} (${iso(prev.t)}); the series must be hourly or finer (gaps of at most 60 min)`,
+      );
     }
     rows.push({ t, gCO2ePerKWh: g, line });
   });
-  if (rows.length < 2) throw new UserError(`--carbon-series ${file}: needs at least 2 data rows (got ${rows.length}); each value holds until the next row's timestamp`);
+  if (rows.length < 2)
+    throw new UserError(
+      `--carbon-series ${file}: needs at least 2 data rows (got ${rows.length}); each value holds until the next row's timestamp`,
+    );
   const last = rows[rows.length - 1];
   const step = last.t - rows[rows.length - 2].t;
   return { file, sha256: createHash('sha256').update(text).digest('hex'), rows, startMs: rows[0].t, endMs: last.t + step };
@@ -125,7 +136,13 @@ export interface SeriesApplication {
  * Applies the series to the window [t0, t1] (meter seconds; wall time = startWallMs + t * 1000):
  * the window is cut at every row boundary and each piece's energy gets its row's intensity.
  */
-export function applySeries(s: IntensitySeries, startWallMs: number, t0: number, t1: number, energyAt: CumulativeEnergy): SeriesApplication {
+export function applySeries(
+  s: IntensitySeries,
+  startWallMs: number,
+  t0: number,
+  t1: number,
+  energyAt: CumulativeEnergy,
+): SeriesApplication {
   const wall = (t: number) => startWallMs + t * 1000;
   const meter = (ms: number) => (ms - startWallMs) / 1000;
   const cuts = [t0];
@@ -161,7 +178,8 @@ export function applySeries(s: IntensitySeries, startWallMs: number, t0: number,
     gtSum += (b - a) * row.gCO2ePerKWh;
   }
   const dur = t1 - t0;
-  const g = eSum > 0 ? geSum / eSum : dur > 0 ? gtSum / dur : s.rows[lastIndexAtOrBefore(s.rows, wall(t0))]?.gCO2ePerKWh ?? s.rows[0].gCO2ePerKWh;
+  const g =
+    eSum > 0 ? geSum / eSum : dur > 0 ? gtSum / dur : (s.rows[lastIndexAtOrBefore(s.rows, wall(t0))]?.gCO2ePerKWh ?? s.rows[0].gCO2ePerKWh);
   const share = (x: number, secs: number) => (eSum > 0 ? x / eSum : dur > 0 ? secs / dur : 0);
   const problems: string[] = [];
   const first = s.rows[0];

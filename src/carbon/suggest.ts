@@ -29,7 +29,11 @@ export function editDistance(a: string, b: string): number {
   return prev[b.length];
 }
 
-const fold = (s: string) => s.normalize('NFD').replace(/[\u0300-\u036f]/g, '').toLowerCase();
+const fold = (s: string) =>
+  s
+    .normalize('NFD')
+    .replace(/[\u0300-\u036f]/g, '')
+    .toLowerCase();
 
 /** Up to `max` suggestions, formatted "DE (Germany)". */
 export function suggestRegions(input: string, max = 6): string[] {
@@ -57,5 +61,6 @@ export function suggestRegions(input: string, max = 6): string[] {
   const best = scored[0]?.[0] ?? 3;
   return scored
     .filter(([rank]) => best > 0 || rank === 0)
-    .slice(0, max).map(([, , c]) => `${c.code} (${c.name})`);
+    .slice(0, max)
+    .map(([, , c]) => `${c.code} (${c.name})`);
 }

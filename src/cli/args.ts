@@ -13,7 +13,11 @@ export function parseCommandArgs<O extends Options>(argv: string[], options: O, 
 }
 
 /** A number flag: finite and within bounds, else a user error naming the flag. */
-export function numberFlag(name: string, value: string | undefined, opts: { min?: number; max?: number; integer?: boolean } = {}): number | undefined {
+export function numberFlag(
+  name: string,
+  value: string | undefined,
+  opts: { min?: number; max?: number; integer?: boolean } = {},
+): number | undefined {
   if (value === undefined) return undefined;
   const n = Number(value);
   const bad =
@@ -23,7 +27,9 @@ export function numberFlag(name: string, value: string | undefined, opts: { min?
     (opts.min !== undefined && n < opts.min) ||
     (opts.max !== undefined && n > opts.max);
   if (bad) {
-    const range = [opts.min !== undefined ? `>= ${opts.min}` : '', opts.max !== undefined ? `<= ${opts.max}` : ''].filter(Boolean).join(' and ');
+    const range = [opts.min !== undefined ? `>= ${opts.min}` : '', opts.max !== undefined ? `<= ${opts.max}` : '']
+      .filter(Boolean)
+      .join(' and ');
     throw new UserError(`--${name}: expected ${opts.integer ? 'an integer' : 'a number'}${range ? ' ' + range : ''}, got "${value}"`);
   }
   return n;

@@ -14,9 +14,18 @@ const COMMANDS: Record<string, Command> = {
   run: { summary: 'run a distillation suite and measure its energy', load: () => import('./commands/run.js') },
   measure: { summary: 'run any command and measure its energy (GPU, CPU, DRAM)', load: () => import('./commands/measure.js') },
   doctor: { summary: 'which energy meters work on this machine, and how to enable the others', load: () => import('./commands/doctor.js') },
-  report: { summary: 'rebuild the reports (HTML, Markdown, CSV, charts) of a run directory from its raw data', load: () => import('./commands/report.js') },
-  compare: { summary: 'set runs side by side: one suite on other machines or regions, or different suites', load: () => import('./commands/compare.js') },
-  carbon: { summary: 'convert an energy figure to CO2e (intensity, PUE, embodied, equivalents)', load: () => import('./commands/carbon.js') },
+  report: {
+    summary: 'rebuild the reports (HTML, Markdown, CSV, charts) of a run directory from its raw data',
+    load: () => import('./commands/report.js'),
+  },
+  compare: {
+    summary: 'set runs side by side: one suite on other machines or regions, or different suites',
+    load: () => import('./commands/compare.js'),
+  },
+  carbon: {
+    summary: 'convert an energy figure to CO2e (intensity, PUE, embodied, equivalents)',
+    load: () => import('./commands/carbon.js'),
+  },
 };
 
 function help(): string {

@@ -50,7 +50,9 @@ export class Progress implements ProgressSink {
       const width = 24;
       const filled = Math.round(frac * width);
       const bar = '#'.repeat(filled) + '-'.repeat(width - filled);
-      this.out.write(`\r\x1b[2K${this.label} [${bar}] ${(frac * 100).toFixed(0).padStart(3)}% ${done}/${this.total} ETA ${fmtSeconds(eta)} ${detail}`);
+      this.out.write(
+        `\r\x1b[2K${this.label} [${bar}] ${(frac * 100).toFixed(0).padStart(3)}% ${done}/${this.total} ETA ${fmtSeconds(eta)} ${detail}`,
+      );
       this.drawn = true;
     } else {
       // Plain lines: at each 10 % mark, but not more often than every 5 s.
@@ -59,7 +61,8 @@ export class Progress implements ProgressSink {
       if (decile > this.lastDecile && decile < 10 && now - this.lastDraw >= 5000) {
         this.lastDecile = decile;
         this.lastDraw = now;
-        if (decile > 0) this.out.write(`[kdbench] ${this.label}: ${decile * 10}% (${done}/${this.total}), about ${fmtSeconds(eta)} left ${detail}\n`);
+        if (decile > 0)
+          this.out.write(`[kdbench] ${this.label}: ${decile * 10}% (${done}/${this.total}), about ${fmtSeconds(eta)} left ${detail}\n`);
       }
     }
   }

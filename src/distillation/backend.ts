@@ -84,7 +84,8 @@ function tryNode(pkg: string): string | undefined {
 
 /** A user error unless `name` is one of BACKENDS (checked before any work starts). */
 export function checkBackendName(name: string): BackendName {
-  if (!(BACKENDS as readonly string[]).includes(name)) throw new UserError(`--backend ${name}: unknown backend; allowed: ${BACKENDS.join(', ')}`);
+  if (!(BACKENDS as readonly string[]).includes(name))
+    throw new UserError(`--backend ${name}: unknown backend; allowed: ${BACKENDS.join(', ')}`);
   return name as BackendName;
 }
 

@@ -33,10 +33,17 @@ export function logitMse(studentLogits: tf.Tensor2D, teacherLogits: tf.Tensor2D)
   return tf.mean(tf.squaredDifference(studentLogits, teacherLogits)) as tf.Scalar;
 }
 
-export function hintonLoss(studentLogits: tf.Tensor2D, teacherLogits: tf.Tensor2D, labels: tf.Tensor1D, cfg: DistillationLossConfig): tf.Scalar {
+export function hintonLoss(
+  studentLogits: tf.Tensor2D,
+  teacherLogits: tf.Tensor2D,
+  labels: tf.Tensor1D,
+  cfg: DistillationLossConfig,
+): tf.Scalar {
   const t = cfg.temperature;
   const soft =
-    cfg.logitLoss === 'mse' ? logitMse(studentLogits, teacherLogits).mul(cfg.softWeight) : softCrossEntropy(studentLogits, teacherLogits, t).mul(cfg.softWeight * t * t);
+    cfg.logitLoss === 'mse'
+      ? logitMse(studentLogits, teacherLogits).mul(cfg.softWeight)
+      : softCrossEntropy(studentLogits, teacherLogits, t).mul(cfg.softWeight * t * t);
   const hard = crossEntropy(studentLogits, labels).mul(cfg.hardWeight);
   return soft.add(hard) as tf.Scalar;
 }

@@ -76,7 +76,8 @@ export async function train(model: TextClassifier, set: EncodedSet, cfg: TrainCo
             teacher = tf.tensor2d(t, [idx.length, classes]);
           }
           return optimizer.minimize(
-            () => (teacher && opts.loss ? hintonLoss(model.logits(ids), teacher, labels, opts.loss) : crossEntropy(model.logits(ids), labels)),
+            () =>
+              teacher && opts.loss ? hintonLoss(model.logits(ids), teacher, labels, opts.loss) : crossEntropy(model.logits(ids), labels),
             true,
             model.variables,
           )!;
@@ -98,11 +99,17 @@ export async function train(model: TextClassifier, set: EncodedSet, cfg: TrainCo
 }
 
 /** Logits of every example [n, classes], computed in batches. */
-export async function predictLogits(model: TextClassifier, set: Pick<EncodedSet, 'ids' | 'n' | 'seqLen'>, batchSize: number): Promise<Float32Array> {
+export async function predictLogits(
+  model: TextClassifier,
+  set: Pick<EncodedSet, 'ids' | 'n' | 'seqLen'>,
+  batchSize: number,
+): Promise<Float32Array> {
   const parts: Float32Array[] = [];
   for (let start = 0; start < set.n; start += batchSize) {
     const end = Math.min(set.n, start + batchSize);
-    const out = tf.tidy(() => model.logits(tf.tensor2d(set.ids.subarray(start * set.seqLen, end * set.seqLen), [end - start, set.seqLen], 'int32')));
+    const out = tf.tidy(() =>
+      model.logits(tf.tensor2d(set.ids.subarray(start * set.seqLen, end * set.seqLen), [end - start, set.seqLen], 'int32')),
+    );
     parts.push((await out.data()) as Float32Array);
     out.dispose();
     await yieldToLoop();

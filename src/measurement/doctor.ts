@@ -33,14 +33,17 @@ function nvmlCheck(p: Probes['nvml']): MeterCheck {
       fix: `NVML ships with the NVIDIA driver as libnvidia-ml.so.1. Install the driver, or point KDBENCH_NVML_LIB at the library (now: ${p.library}).`,
     };
   }
-  if (p.gpus.length === 0) return { meter: 'NVML energy counter (GPU, method counter)', status: 'unavailable', detail: [`${p.library}: NVML lists no GPU`] };
+  if (p.gpus.length === 0)
+    return { meter: 'NVML energy counter (GPU, method counter)', status: 'unavailable', detail: [`${p.library}: NVML lists no GPU`] };
   const missing = p.gpus.filter((g) => !g.counter);
   return {
     meter: 'NVML energy counter (GPU, method counter)',
     status: missing.length === 0 ? 'ok' : missing.length < p.gpus.length ? 'partial' : 'unavailable',
     detail: p.gpus.map((g) => `GPU ${g.index} ${g.name} (${g.uuid}): ${g.counter ? 'energy counter readable' : g.counterError}`),
     ...(missing.length > 0
-      ? { fix: `GPU(s) ${missing.map((g) => g.index).join(', ')} have no energy counter (it exists on Volta and newer): they are sampled through nvidia-smi instead, with a larger uncertainty.` }
+      ? {
+          fix: `GPU(s) ${missing.map((g) => g.index).join(', ')} have no energy counter (it exists on Volta and newer): they are sampled through nvidia-smi instead, with a larger uncertainty.`,
+        }
       : {}),
   };
 }
@@ -59,7 +62,9 @@ function smiCheck(p: Probes['smi']): MeterCheck {
     meter: 'nvidia-smi power sampling (GPU, method sampled)',
     status: none.length === 0 ? 'ok' : none.length < p.gpus.length ? 'partial' : 'unavailable',
     detail: [`${p.binary}`, ...p.gpus.map((g) => `GPU ${g.index} ${g.name}: ${g.powerField ?? 'reports no power ([N/A])'}`)],
-    ...(none.length > 0 ? { fix: `GPU(s) ${none.map((g) => g.index).join(', ')} report no power reading at all: they cannot be measured on this machine.` } : {}),
+    ...(none.length > 0
+      ? { fix: `GPU(s) ${none.map((g) => g.index).join(', ')} report no power reading at all: they cannot be measured on this machine.` }
+      : {}),
   };
 }
 
@@ -91,7 +96,11 @@ function estimateCheck(): MeterCheck {
   return {
     meter: 'Estimates (CPU from process CPU time, DRAM from resident memory; method estimated)',
     status: 'ok',
-    detail: [`CPU "${model}": ${cpu.wattsPerCore.toFixed(2)} W per busy logical CPU (${cpu.source})`, `DRAM: ${DRAM_WATTS_PER_GB} W/GB (${DRAM_WATTS_PER_GB_SOURCE})`, 'always available; used only where no counter can be read'],
+    detail: [
+      `CPU "${model}": ${cpu.wattsPerCore.toFixed(2)} W per busy logical CPU (${cpu.source})`,
+      `DRAM: ${DRAM_WATTS_PER_GB} W/GB (${DRAM_WATTS_PER_GB_SOURCE})`,
+      'always available; used only where no counter can be read',
+    ],
   };
 }
 

@@ -43,7 +43,13 @@ export function probeNvml(library = nvmlLibraryPath()): NvmlProbe {
         gpus.push({ ...g, counter: true });
       } catch (e) {
         const notSupported = e instanceof NvmlError && e.code === NVML_ERROR_NOT_SUPPORTED;
-        gpus.push({ ...g, counter: false, counterError: notSupported ? `no energy counter (${(e as Error).message}; counters exist on Volta and newer)` : (e as Error).message });
+        gpus.push({
+          ...g,
+          counter: false,
+          counterError: notSupported
+            ? `no energy counter (${(e as Error).message}; counters exist on Volta and newer)`
+            : (e as Error).message,
+        });
       }
     }
     return { library, ok: true, gpus };
@@ -88,7 +94,14 @@ export function probeSmi(binary = nvidiaSmiBinary()): SmiProbe {
       binary,
       ok: gpus.length > 0,
       ...(gpus.length === 0 ? { error: 'nvidia-smi lists no GPU' } : {}),
-      gpus: gpus.map((g) => ({ ...g, ...(instant.get(g.index) ? { powerField: 'power.draw.instant' as const } : draw.get(g.index) ? { powerField: 'power.draw' as const } : {}) })),
+      gpus: gpus.map((g) => ({
+        ...g,
+        ...(instant.get(g.index)
+          ? { powerField: 'power.draw.instant' as const }
+          : draw.get(g.index)
+            ? { powerField: 'power.draw' as const }
+            : {}),
+      })),
     };
   } catch (e) {
     return { binary, ok: false, error: `${binary}: ${(e as Error).message.split('\n')[0]}`, gpus: [] };
@@ -96,7 +109,11 @@ export function probeSmi(binary = nvidiaSmiBinary()): SmiProbe {
 }
 
 function smiPowerDraw(binary: string): Map<number, boolean> {
-  const out = execFileSync(binary, ['--query-gpu=index,power.draw', '--format=csv,noheader,nounits'], { encoding: 'utf8', timeout: 10_000, stdio: ['ignore', 'pipe', 'pipe'] });
+  const out = execFileSync(binary, ['--query-gpu=index,power.draw', '--format=csv,noheader,nounits'], {
+    encoding: 'utf8',
+    timeout: 10_000,
+    stdio: ['ignore', 'pipe', 'pipe'],
+  });
   const m = new Map<number, boolean>();
   for (const line of out.split('\n')) {
     const [i, v] = line.split(',').map((x) => x.trim());

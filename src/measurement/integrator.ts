@@ -46,7 +46,14 @@ export class Integrator {
     if (s && r.afterGap && t > s.t) this.gaps.push({ device: r.device, t0: s.t, t1: t });
     if (r.energyJ !== undefined) {
       if (!s) {
-        this.state.set(r.device, { t, powerW: r.powerW ?? 0, energyJ: 0, origin: r.energyJ, lastRaw: r.energyJ, recent: [{ t, raw: r.energyJ }] });
+        this.state.set(r.device, {
+          t,
+          powerW: r.powerW ?? 0,
+          energyJ: 0,
+          origin: r.energyJ,
+          lastRaw: r.energyJ,
+          recent: [{ t, raw: r.energyJ }],
+        });
         return { t, device: r.device, powerW: r.powerW ?? 0, energyJ: 0, phase };
       }
       if (t <= s.t) return undefined;

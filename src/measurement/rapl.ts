@@ -154,7 +154,9 @@ export function discoverRapl(root = powercapRoot(), read: ReadText = readText): 
     if (chosenPkgs.size > 0) notes.push(`RAPL ${psys.zone} (psys, the whole platform) includes the packages: not added on top of them`);
     else {
       chosen.push({ zone: psys.zone, device: 'cpu:psys', maxRangeUj: psys.maxRangeUj });
-      notes.push(`RAPL ${psys.zone} (psys): no package counter readable, the platform counter stands for CPU (it also covers other SoC parts)`);
+      notes.push(
+        `RAPL ${psys.zone} (psys): no package counter readable, the platform counter stands for CPU (it also covers other SoC parts)`,
+      );
     }
   }
   for (const c of chosen) {

@@ -19,11 +19,10 @@ export interface WorkerInit {
   sources: SourceSpec[];
 }
 
-export type ToWorker = { type: 'phase'; name: string; t: number } | { type: 'attach'; pid: number; ownChildrenS0: number } | { type: 'stop' };
+export type ToWorker =
+  { type: 'phase'; name: string; t: number } | { type: 'attach'; pid: number; ownChildrenS0: number } | { type: 'stop' };
 export type FromWorker =
-  | { type: 'ready'; domains: DomainInfo[]; failed: string[] }
-  | { type: 'trace'; trace: Trace }
-  | { type: 'error'; message: string };
+  { type: 'ready'; domains: DomainInfo[]; failed: string[] } | { type: 'trace'; trace: Trace } | { type: 'error'; message: string };
 
 export const SAMPLE_COLUMNS = ['t_s', 'timestamp', 'device', 'method', 'power_w', 'energy_j', 'phase'];
 
@@ -54,7 +53,15 @@ function poll(sources: EnergySource[]): void {
       const s = integrator.add(r, now, phase);
       if (!s) continue;
       samples.push(s);
-      rows.push([s.t.toFixed(4), clock.iso(s.t), s.device, methods.get(s.device) ?? '', s.powerW.toFixed(3), s.energyJ.toFixed(4), s.phase]);
+      rows.push([
+        s.t.toFixed(4),
+        clock.iso(s.t),
+        s.device,
+        methods.get(s.device) ?? '',
+        s.powerW.toFixed(3),
+        s.energyJ.toFixed(4),
+        s.phase,
+      ]);
     }
   }
   if (rows.length > 0) writeSync(fd, stringify(rows));
@@ -114,7 +121,15 @@ async function finish(sources: EnergySource[], domains: DomainInfo[], timer: Nod
   fsyncSync(fd);
   closeSync(fd);
   const samplerCpuS = (readStat('/proc/thread-self/stat')?.selfS ?? threadCpu0) - threadCpu0 + helperCpuS;
-  const trace: Trace = { startWallMs: init.anchor.wallMs0, domains, samples, problems, gaps: integrator.gaps, samplerCpuS, intervalMs: init.intervalMs };
+  const trace: Trace = {
+    startWallMs: init.anchor.wallMs0,
+    domains,
+    samples,
+    problems,
+    gaps: integrator.gaps,
+    samplerCpuS,
+    intervalMs: init.intervalMs,
+  };
   port.postMessage({ type: 'trace', trace } satisfies FromWorker);
 }
 

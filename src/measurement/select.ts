@@ -42,7 +42,9 @@ function selectGpus(opts: SelectOptions, nvml: NvmlProbe, smi: () => SmiProbe, s
   const chosen = (index: number): boolean => !only || only.has(index);
   const env = opts.env ?? process.env;
   if (!only && env.CUDA_VISIBLE_DEVICES !== undefined) {
-    notes.push(`GPU: CUDA_VISIBLE_DEVICES=${env.CUDA_VISIBLE_DEVICES} is set, but every GPU of the machine is measured (whole-GPU meters); restrict with --gpus (NVML/nvidia-smi indices)`);
+    notes.push(
+      `GPU: CUDA_VISIBLE_DEVICES=${env.CUDA_VISIBLE_DEVICES} is set, but every GPU of the machine is measured (whole-GPU meters); restrict with --gpus (NVML/nvidia-smi indices)`,
+    );
   }
   const counted = nvml.gpus.filter((g) => g.counter && chosen(g.index));
   if (counted.length > 0) {
@@ -58,7 +60,9 @@ function selectGpus(opts: SelectOptions, nvml: NvmlProbe, smi: () => SmiProbe, s
   }
   const s = smi();
   if (!s.ok) {
-    if (rest) for (const g of rest) notes.push(`GPU ${g.index} (${g.name}): ${g.counterError}, and nvidia-smi cannot sample it (${s.error}): NOT MEASURED`);
+    if (rest)
+      for (const g of rest)
+        notes.push(`GPU ${g.index} (${g.name}): ${g.counterError}, and nvidia-smi cannot sample it (${s.error}): NOT MEASURED`);
     else notes.push(`GPU: nvidia-smi unavailable (${s.error}); no GPU measured`);
     return;
   }
@@ -77,11 +81,20 @@ function selectGpus(opts: SelectOptions, nvml: NvmlProbe, smi: () => SmiProbe, s
     }
     sampled.push(g.index);
     probed.push({ index: g.index, name: g.name, uuid: g.uuid, powerField: g.powerField });
-    notes.push(`GPU ${g.index} (${g.name}): ${why}nvidia-smi ${g.powerField} sampled every ${opts.intervalMs} ms and integrated (method sampled)`);
+    notes.push(
+      `GPU ${g.index} (${g.name}): ${why}nvidia-smi ${g.powerField} sampled every ${opts.intervalMs} ms and integrated (method sampled)`,
+    );
   }
-  if (only && !rest) for (const i of only) if (!s.gpus.some((g) => g.index === i)) notes.push(`GPU ${i}: --gpus names it, but nvidia-smi does not list it`);
+  if (only && !rest)
+    for (const i of only) if (!s.gpus.some((g) => g.index === i)) notes.push(`GPU ${i}: --gpus names it, but nvidia-smi does not list it`);
   if (sampled.length > 0) {
-    sources.push({ kind: 'nvidia-smi', binary: s.binary!, intervalMs: opts.intervalMs, ...(wanted || sampled.length < s.gpus.length ? { gpus: sampled } : {}), probed });
+    sources.push({
+      kind: 'nvidia-smi',
+      binary: s.binary!,
+      intervalMs: opts.intervalMs,
+      ...(wanted || sampled.length < s.gpus.length ? { gpus: sampled } : {}),
+      probed,
+    });
   }
 }
 
@@ -113,13 +126,17 @@ export function selectSources(opts: SelectOptions): Selection {
     const model = cpuModel();
     const cpu = cpuPowerPerCore(model);
     sources.push({ kind: 'process-cpu-estimate', ...who, wattsPerCore: cpu.wattsPerCore, wattsPerCoreSource: cpu.source, cpuModel: model });
-    notes.push(`CPU: no RAPL counter readable; ESTIMATED from the CPU time of ${target} and its descendants x ${cpu.wattsPerCore.toFixed(2)} W per busy core`);
+    notes.push(
+      `CPU: no RAPL counter readable; ESTIMATED from the CPU time of ${target} and its descendants x ${cpu.wattsPerCore.toFixed(2)} W per busy core`,
+    );
   }
   if (dramZones.length > 0 && cpuZones.length > 0) {
     notes.push(`DRAM: RAPL counters ${dramZones.map((z) => z.zone).join(', ')} (method counter)`);
   } else {
     sources.push({ kind: 'process-dram-estimate', ...who, wattsPerGB: DRAM_WATTS_PER_GB, wattsPerGBSource: DRAM_WATTS_PER_GB_SOURCE });
-    notes.push(`DRAM: no RAPL DRAM counter readable; ESTIMATED from the resident memory of ${target} and its descendants x ${DRAM_WATTS_PER_GB} W/GB`);
+    notes.push(
+      `DRAM: no RAPL DRAM counter readable; ESTIMATED from the resident memory of ${target} and its descendants x ${DRAM_WATTS_PER_GB} W/GB`,
+    );
   }
   return { sources, notes };
 }

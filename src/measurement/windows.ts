@@ -139,7 +139,12 @@ export function domainEnergy(d: DomainInfo, series: DeviceSeries, w: Window, idl
  * Energy per device in each window. Windows that share boundaries add up exactly to the window
  * that spans them, because every figure is a difference of one interpolated cumulative series.
  */
-export function energyByWindow(trace: Trace, windows: Window[], idlePowerW?: Map<string, number>, series = seriesByDevice(trace)): WindowEnergy[] {
+export function energyByWindow(
+  trace: Trace,
+  windows: Window[],
+  idlePowerW?: Map<string, number>,
+  series = seriesByDevice(trace),
+): WindowEnergy[] {
   return windows.map((w) => {
     const domains = trace.domains.map((d) => domainEnergy(d, series.get(d.device)!, w, idlePowerW?.get(d.device), trace.gaps));
     const energyJ = domains.reduce((a, d) => a + d.energyJ, 0);

@@ -64,8 +64,11 @@ export function breakEvens(run: RunJson): BreakEven[] {
   if (!teacher) return [];
   const tInf = referenceInference(run, teacher.name);
   if (!tInf || !(tInf.inferences > 0)) return [];
-  const teacherPhases = run.phases.filter((p) => p.model === teacher.name && (p.name === teacher.training?.phase || p.name.startsWith('teacher-training')));
-  const teacherTrainingJ = teacherPhases.length > 0 && teacherPhases.every((p) => known(p.energyJ)) ? sum(teacherPhases.map((p) => p.energyJ)) : undefined;
+  const teacherPhases = run.phases.filter(
+    (p) => p.model === teacher.name && (p.name === teacher.training?.phase || p.name.startsWith('teacher-training')),
+  );
+  const teacherTrainingJ =
+    teacherPhases.length > 0 && teacherPhases.every((p) => known(p.energyJ)) ? sum(teacherPhases.map((p) => p.energyJ)) : undefined;
   const out: BreakEven[] = [];
   for (const s of run.models.filter((m) => m.role === 'student')) {
     const phases = distillationPhases(run, s.name);
@@ -115,7 +118,10 @@ export function breakEvenSentence(b: BreakEven): string {
     return `${b.student} never pays back its distillation: at batch ${b.batchSize} it uses ${b.studentJPerInference.toPrecision(3)} J per inference, not less than the teacher's ${b.teacherJPerInference.toPrecision(3)} J, so distilling it (${b.distillationJ.toPrecision(3)} J) saves no energy at any volume.`;
   }
   const [lo, hi] = b.nStarRange;
-  const range = lo !== null ? ` (within the measurement uncertainty: from ${inferencesInWords(lo)} to ${hi === null ? 'never' : inferencesInWords(hi)})` : '';
+  const range =
+    lo !== null
+      ? ` (within the measurement uncertainty: from ${inferencesInWords(lo)} to ${hi === null ? 'never' : inferencesInWords(hi)})`
+      : '';
   let s = `${b.student} pays back its distillation after ${inferencesInWords(b.nStar)} inferences${range}: distilling it cost ${b.distillationJ.toPrecision(3)} J, and each inference at batch ${b.batchSize} then saves ${(b.teacherJPerInference - b.studentJPerInference).toPrecision(3)} J (${b.studentJPerInference.toPrecision(3)} J instead of ${b.teacherJPerInference.toPrecision(3)} J).`;
   if (b.nStarWithTeacherTraining !== undefined && b.nStarWithTeacherTraining !== null) {
     s += ` If the teacher was trained only to be distilled, its training (${b.teacherTrainingJ?.toPrecision(3)} J) counts too, and break-even moves to ${inferencesInWords(b.nStarWithTeacherTraining)} inferences.`;

@@ -50,8 +50,18 @@ export function buildReport(run: RunJson, samples: SamplesFile): { title: string
   };
   const title = reportTitle(run);
   const blocks: Block[] = [h(1, title)];
-  if (isPartial(run)) blocks.push(warning(`PARTIAL RUN: this run did not complete (${partialReason(run)}). The figures below cover only what was measured until it stopped; phases, models or benchmarks that did not finish are missing, and totals are n/a where the run did not reach them.`));
-  if (run.suite?.quick) blocks.push(warning('--quick smoke run: a small slice of the data and a few training steps. It checks that the suite works; its numbers are not for citing.'));
+  if (isPartial(run))
+    blocks.push(
+      warning(
+        `PARTIAL RUN: this run did not complete (${partialReason(run)}). The figures below cover only what was measured until it stopped; phases, models or benchmarks that did not finish are missing, and totals are n/a where the run did not reach them.`,
+      ),
+    );
+  if (run.suite?.quick)
+    blocks.push(
+      warning(
+        '--quick smoke run: a small slice of the data and a few training steps. It checks that the suite works; its numbers are not for citing.',
+      ),
+    );
   const est = estimatedDevices(run);
   if (est.length > 0) blocks.push(warning(`${est.join(', ')} energy is ESTIMATED (a model of power), not measured. See Methodology.`));
   for (const pr of samples.problems) blocks.push(warning(pr));
@@ -63,21 +73,53 @@ export function buildReport(run: RunJson, samples: SamplesFile): { title: string
   );
   const hl = headlineSentences(run);
   const be = breakEvens(run);
-  if (hl.length > 0) blocks.push(h(2, 'Headline'), list([...hl, ...be.map((b) => b.nStar === null ? `${b.student}: break-even never (not cheaper per inference than the teacher).` : `${b.student}: distillation pays back its energy after ${b.nStar.toLocaleString('en-US', { maximumFractionDigits: 0 })} inferences (see Break-even).`)].map((x) => [x])));
+  if (hl.length > 0)
+    blocks.push(
+      h(2, 'Headline'),
+      list(
+        [
+          ...hl,
+          ...be.map((b) =>
+            b.nStar === null
+              ? `${b.student}: break-even never (not cheaper per inference than the teacher).`
+              : `${b.student}: distillation pays back its energy after ${b.nStar.toLocaleString('en-US', { maximumFractionDigits: 0 })} inferences (see Break-even).`,
+          ),
+        ].map((x) => [x]),
+      ),
+    );
   blocks.push(...headlineTable(run), ...comparisonBlocks(run));
 
   blocks.push(h(2, 'Charts'));
   const power = powerChart(run, samples.rows);
   if (power) {
-    blocks.push(chart('charts/power.png', 'Power over time per device, phases as bands', renderPng(power.config, 1000, 420), [`Bands: ${power.bands.map((b, i) => `${i + 1} ${b.label}`).join('; ')}.`]));
+    blocks.push(
+      chart('charts/power.png', 'Power over time per device, phases as bands', renderPng(power.config, 1000, 420), [
+        `Bands: ${power.bands.map((b, i) => `${i + 1} ${b.label}`).join('; ')}.`,
+      ]),
+    );
   } else blocks.push(p('Power over time: n/a (no samples).'));
-  if (run.phases.length > 0) blocks.push(chart('charts/energy-per-phase.png', 'Energy per phase', renderPng(energyPerPhaseChart(run), 1000, Math.max(320, 90 + run.phases.length * 28))));
+  if (run.phases.length > 0)
+    blocks.push(
+      chart(
+        'charts/energy-per-phase.png',
+        'Energy per phase',
+        renderPng(energyPerPhaseChart(run), 1000, Math.max(320, 90 + run.phases.length * 28)),
+      ),
+    );
   const pareto = paretoChart(run);
-  if (pareto) blocks.push(chart('charts/pareto.png', 'Accuracy against energy per 1,000 inferences (Pareto front)', renderPng(pareto, 1000, 460), ['Dashed: the Pareto front, the models no other model beats on both energy and accuracy.']));
+  if (pareto)
+    blocks.push(
+      chart('charts/pareto.png', 'Accuracy against energy per 1,000 inferences (Pareto front)', renderPng(pareto, 1000, 460), [
+        'Dashed: the Pareto front, the models no other model beats on both energy and accuracy.',
+      ]),
+    );
   const co2 = co2PerPhaseChart(run);
-  if (co2) blocks.push(chart('charts/co2-per-phase.png', 'CO2e per phase', renderPng(co2, 1000, Math.max(320, 90 + run.phases.length * 28))));
+  if (co2)
+    blocks.push(chart('charts/co2-per-phase.png', 'CO2e per phase', renderPng(co2, 1000, Math.max(320, 90 + run.phases.length * 28))));
   else blocks.push(p('CO2e per phase: n/a (no carbon figures).'));
-  const beCharts = be.map((b, i) => chart(chartFileFor('breakeven', b.student, i), `Break-even for ${b.student}`, renderPng(breakEvenChart(b), 1000, 420)));
+  const beCharts = be.map((b, i) =>
+    chart(chartFileFor('breakeven', b.student, i), `Break-even for ${b.student}`, renderPng(breakEvenChart(b), 1000, 420)),
+  );
 
   blocks.push(...breakEvenBlocks(run, be, beCharts));
   blocks.push(...phaseBlocks(run), ...inferenceBlocks(run), ...carbonBlocks(run), ...methodologyBlocks(run));

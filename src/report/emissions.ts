@@ -66,7 +66,9 @@ export function codecarbonTime(iso: string | null | undefined): string {
 }
 
 export function runId(run: RunJson): string {
-  const h = createHash('sha256').update(`${run.startedAt}|${run.suite?.sha256 ?? ''}|${JSON.stringify(run.command ?? {})}`).digest('hex');
+  const h = createHash('sha256')
+    .update(`${run.startedAt}|${run.suite?.sha256 ?? ''}|${JSON.stringify(run.command ?? {})}`)
+    .digest('hex');
   return `${h.slice(0, 8)}-${h.slice(8, 12)}-${h.slice(12, 16)}-${h.slice(16, 20)}-${h.slice(20, 32)}`;
 }
 
@@ -111,7 +113,14 @@ export function emissionsCsv(run: RunJson): string {
     on_cloud: '',
     pue: cell(c?.pue),
   };
-  const row = (name: string, endedAt: string | null, durationS: number, domains: DomainEnergy[], energyJ: number, gCO2e: number | undefined): Record<string, Cell> => {
+  const row = (
+    name: string,
+    endedAt: string | null,
+    durationS: number,
+    domains: DomainEnergy[],
+    energyJ: number,
+    gCO2e: number | undefined,
+  ): Record<string, Cell> => {
     const byKind = (k: Kind): number | undefined => {
       if (!measured.has(k)) return k === 'gpu' && noGpu ? 0 : undefined;
       const mine = domains.filter((d) => kindOf(d.device) === k);

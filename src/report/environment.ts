@@ -35,7 +35,13 @@ export function envInfo(run: RunJson): EnvInfo {
         return { model: str(o.model) ?? str(o.name) ?? 'unknown GPU', memoryBytes: num(o.memoryBytes) };
       })
     : undefined;
-  const osText = [str(os.distro), str(os.release), str(os.platform) && `(${str(os.platform)} ${str(os.kernel) ?? ''} ${str(os.arch) ?? ''})`.replace(/\s+\)/, ')')].filter(Boolean).join(' ');
+  const osText = [
+    str(os.distro),
+    str(os.release),
+    str(os.platform) && `(${str(os.platform)} ${str(os.kernel) ?? ''} ${str(os.arch) ?? ''})`.replace(/\s+\)/, ')'),
+  ]
+    .filter(Boolean)
+    .join(' ');
   const packages = typeof e.packages === 'object' && e.packages !== null ? (e.packages as Record<string, string | null>) : undefined;
   return {
     hostname: str(e.hostname),

@@ -15,10 +15,16 @@ export function esc(s: unknown): string {
 }
 
 function inline(parts: Inline[]): string {
-  return parts.map((x) => (typeof x === 'string' ? esc(x) : 'b' in x ? `<strong>${esc(x.b)}</strong>` : `<code>${esc(x.code)}</code>`)).join('');
+  return parts
+    .map((x) => (typeof x === 'string' ? esc(x) : 'b' in x ? `<strong>${esc(x.b)}</strong>` : `<code>${esc(x.code)}</code>`))
+    .join('');
 }
 
-const slug = (s: string, i: number) => `s${i}-${s.toLowerCase().replace(/[^a-z0-9]+/g, '-').replace(/^-|-$/g, '')}`;
+const slug = (s: string, i: number) =>
+  `s${i}-${s
+    .toLowerCase()
+    .replace(/[^a-z0-9]+/g, '-')
+    .replace(/^-|-$/g, '')}`;
 
 /** Marks <body data-charts="decoded/total"> once the page has loaded. */
 export const CHECK_SCRIPT =
@@ -60,10 +66,14 @@ export function renderHtml(title: string, blocks: Block[]): string {
         body.push(`<ul>${b.items.map((x) => `<li>${inline(x)}</li>`).join('')}</ul>`);
         break;
       case 'table':
-        body.push(`<table><thead><tr>${b.head.map((x) => `<th>${esc(x)}</th>`).join('')}</tr></thead><tbody>${b.rows.map((r) => `<tr>${r.map((x) => `<td>${esc(x)}</td>`).join('')}</tr>`).join('\n')}</tbody></table>`);
+        body.push(
+          `<table><thead><tr>${b.head.map((x) => `<th>${esc(x)}</th>`).join('')}</tr></thead><tbody>${b.rows.map((r) => `<tr>${r.map((x) => `<td>${esc(x)}</td>`).join('')}</tr>`).join('\n')}</tbody></table>`,
+        );
         break;
       case 'chart':
-        body.push(`<figure><img alt="${esc(b.title)}" src="data:image/png;base64,${b.png.toString('base64')}">${b.caption ? `<figcaption>${inline(b.caption)}</figcaption>` : ''}</figure>`);
+        body.push(
+          `<figure><img alt="${esc(b.title)}" src="data:image/png;base64,${b.png.toString('base64')}">${b.caption ? `<figcaption>${inline(b.caption)}</figcaption>` : ''}</figure>`,
+        );
         break;
       case 'code':
         body.push(`<pre><code>${esc(b.text)}</code></pre>`);

@@ -20,7 +20,9 @@ export function readRun(dir: string): RunJson {
   if (!isObject(raw)) throw new UserError(`${path}: not a kdbench run (not a JSON object)`);
   if (typeof raw.schemaVersion !== 'number') throw new UserError(`${path}: field "schemaVersion" is missing; not a kdbench run`);
   if (raw.schemaVersion > SCHEMA_VERSION) {
-    throw new UserError(`${path}: written by a newer kdbench (schemaVersion ${raw.schemaVersion}; this one reads up to ${SCHEMA_VERSION}); upgrade kdbench to report on it`);
+    throw new UserError(
+      `${path}: written by a newer kdbench (schemaVersion ${raw.schemaVersion}; this one reads up to ${SCHEMA_VERSION}); upgrade kdbench to report on it`,
+    );
   }
   const missing: string[] = [];
   for (const key of ['phases', 'models', 'inference']) if (!Array.isArray(raw[key])) missing.push(key);

@@ -45,7 +45,13 @@ export function renderMarkdown(blocks: Block[]): string {
         out.push(b.items.map((i) => `- ${inline(i)}`).join('\n'));
         break;
       case 'table':
-        out.push([`| ${b.head.map(md).join(' | ')} |`, `| ${b.head.map(() => '---').join(' | ')} |`, ...b.rows.map((r) => `| ${r.map(md).join(' | ')} |`)].join('\n'));
+        out.push(
+          [
+            `| ${b.head.map(md).join(' | ')} |`,
+            `| ${b.head.map(() => '---').join(' | ')} |`,
+            ...b.rows.map((r) => `| ${r.map(md).join(' | ')} |`),
+          ].join('\n'),
+        );
         break;
       case 'chart':
         out.push(`![${md(b.title)}](${target(b.file)})`);

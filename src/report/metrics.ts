@@ -60,7 +60,10 @@ export function modelFigures(run: RunJson): ModelFigures[] {
       accuracyVsTeacher: teacher ? ratio(finite(m.accuracy), finite(teacher.accuracy)) : undefined,
       inf,
       energyJPer1000: e,
-      energyUncertaintyJPer1000: inf && inf.inferences > 0 && finite(inf.uncertaintyJ) !== undefined ? finite((inf.uncertaintyJ / inf.inferences) * 1000) : undefined,
+      energyUncertaintyJPer1000:
+        inf && inf.inferences > 0 && finite(inf.uncertaintyJ) !== undefined
+          ? finite((inf.uncertaintyJ / inf.inferences) * 1000)
+          : undefined,
       energyVsTeacher: sameBatch ? ratio(e, finite(tInf?.energyJPer1000)) : undefined,
       gCO2ePer1000: g,
       gCO2eVsTeacher: sameBatch ? ratio(g, finite(tInf?.gCO2ePer1000)) : undefined,

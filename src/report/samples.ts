@@ -79,5 +79,8 @@ export function readSamples(dir: string, file = 'samples.csv'): SamplesFile {
     if (r.length < head.length || !Number.isFinite(row.t) || !Number.isFinite(row.powerW) || row.device === '') bad++;
     else rows.push(row);
   }
-  return { rows, problems: bad > 0 ? [`${file}: ${bad} unreadable row(s) skipped (a run that stopped mid-write leaves a torn last line)`] : [] };
+  return {
+    rows,
+    problems: bad > 0 ? [`${file}: ${bad} unreadable row(s) skipped (a run that stopped mid-write leaves a torn last line)`] : [],
+  };
 }

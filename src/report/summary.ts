@@ -66,7 +66,31 @@ export function summaryCsv(run: RunJson): string {
 
 export function inferenceCsv(run: RunJson): string {
   return stringify([
-    ['model', 'batch_size', 'inferences', 'energy_j', 'uncertainty_j', 'energy_j_per_1000', 'gco2e_per_1000', 'latency_ms_mean', 'latency_ms_p50', 'latency_ms_p99', 'throughput_per_s'],
-    ...run.inference.map((r) => [r.model, r.batchSize, r.inferences, num(r.energyJ), num(r.uncertaintyJ), num(r.energyJPer1000), num(r.gCO2ePer1000), num(r.latencyMsMean), num(r.latencyMsP50), num(r.latencyMsP99), num(r.throughputPerS)]),
+    [
+      'model',
+      'batch_size',
+      'inferences',
+      'energy_j',
+      'uncertainty_j',
+      'energy_j_per_1000',
+      'gco2e_per_1000',
+      'latency_ms_mean',
+      'latency_ms_p50',
+      'latency_ms_p99',
+      'throughput_per_s',
+    ],
+    ...run.inference.map((r) => [
+      r.model,
+      r.batchSize,
+      r.inferences,
+      num(r.energyJ),
+      num(r.uncertaintyJ),
+      num(r.energyJPer1000),
+      num(r.gCO2ePer1000),
+      num(r.latencyMsMean),
+      num(r.latencyMsP50),
+      num(r.latencyMsP99),
+      num(r.throughputPerS),
+    ]),
   ]);
 }

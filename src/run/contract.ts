@@ -78,7 +78,13 @@ export interface InferenceRecord {
    */
   repeats?: number;
   /** Per-round values, in round order (with repeats). */
-  perRepeat?: { energyJPer1000: number[]; gCO2ePer1000: number[]; latencyMsP50: number[]; latencyMsMean: number[]; throughputPerS: number[] };
+  perRepeat?: {
+    energyJPer1000: number[];
+    gCO2ePer1000: number[];
+    latencyMsP50: number[];
+    latencyMsMean: number[];
+    throughputPerS: number[];
+  };
 }
 
 /** A statistical comparison of model a against model b, with its seeded bootstrap 95 % interval. */

@@ -89,7 +89,9 @@ export async function collectEnvironment(extra: { backend?: string; gpus?: GpuIn
     memoryBytes: mem?.total ?? os.totalmem(),
     gpus: extra.gpus ?? [],
     system: system ? { manufacturer: system.manufacturer, model: system.model, virtual: system.virtual } : null,
-    os: osInfo ? { platform: osInfo.platform, distro: osInfo.distro, release: osInfo.release, kernel: osInfo.kernel, arch: osInfo.arch } : { platform: os.platform(), release: os.release(), arch: os.arch() },
+    os: osInfo
+      ? { platform: osInfo.platform, distro: osInfo.distro, release: osInfo.release, kernel: osInfo.kernel, arch: osInfo.arch }
+      : { platform: os.platform(), release: os.release(), arch: os.arch() },
     node: process.version,
     kdbench: { version: packageVersion(), gitCommit: gitCommit() },
     packages: Object.fromEntries(TRACKED.map((n) => [n, dependencyVersion(n)])),

@@ -140,27 +140,47 @@ export class RunRecorder {
     return run;
   }
 
-  private assemble(trace: Trace, status: Exclude<RunStatus, 'running'>, endT: number, error?: { message: string; phase?: string }): RunJson {
+  private assemble(
+    trace: Trace,
+    status: Exclude<RunStatus, 'running'>,
+    endT: number,
+    error?: { message: string; phase?: string },
+  ): RunJson {
     const o = this.opts;
     const clock = this.meter.clock;
     // One interpolated series per device serves the baseline, every phase and the total.
     const series = seriesByDevice(trace);
     const idle = this.baselineWindow ? meanPower(trace, this.baselineWindow, series) : undefined;
     const windows: Window[] = this.phases.map((p) => ({ name: p.name, t0: p.t0, t1: p.t1 }));
-    const totalWindow: Window | undefined = windows.length > 0 ? { name: 'total', t0: windows[0].t0, t1: windows[windows.length - 1].t1 } : undefined;
+    const totalWindow: Window | undefined =
+      windows.length > 0 ? { name: 'total', t0: windows[0].t0, t1: windows[windows.length - 1].t1 } : undefined;
     const all = energyByWindow(trace, totalWindow ? [...windows, totalWindow] : windows, idle, series);
     const energies = all.slice(0, windows.length);
-    const phases: PhaseRecord[] = energies.map((w, i) => toPhaseRecord(w, this.phases[i].model, clock.iso.bind(clock), (j) => o.carbon.grams(j, windows[i], trace)));
+    const phases: PhaseRecord[] = energies.map((w, i) =>
+      toPhaseRecord(w, this.phases[i].model, clock.iso.bind(clock), (j) => o.carbon.grams(j, windows[i], trace)),
+    );
     const total = totalWindow ? all[windows.length] : undefined;
     const totals: RunJson['totals'] = total
-      ? { durationS: total.durationS, energyJ: total.energyJ, uncertaintyJ: total.uncertaintyJ, netEnergyJ: total.netEnergyJ, domains: total.domains }
+      ? {
+          durationS: total.durationS,
+          energyJ: total.energyJ,
+          uncertaintyJ: total.uncertaintyJ,
+          netEnergyJ: total.netEnergyJ,
+          domains: total.domains,
+        }
       : null;
     const byPhase = new Map(energies.map((p) => [p.name, p]));
     const inference: InferenceRecord[] = this.inference.map((r) => {
       const p = byPhase.get(r.phase);
       const energyJ = p?.energyJ ?? NaN;
       const per1000 = (energyJ / r.inferences) * 1000;
-      return { ...r, energyJ, uncertaintyJ: p?.uncertaintyJ ?? NaN, energyJPer1000: per1000, gCO2ePer1000: p ? o.carbon.grams(p.energyJ, { name: p.name, t0: p.t0, t1: p.t1 }, trace) * (1000 / r.inferences) : NaN };
+      return {
+        ...r,
+        energyJ,
+        uncertaintyJ: p?.uncertaintyJ ?? NaN,
+        energyJPer1000: per1000,
+        gCO2ePer1000: p ? o.carbon.grams(p.energyJ, { name: p.name, t0: p.t0, t1: p.t1 }, trace) * (1000 / r.inferences) : NaN,
+      };
     });
     const wall = Math.max(endT, 1e-9);
     return {

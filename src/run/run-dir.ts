@@ -14,7 +14,11 @@ export function writeJsonAtomic(path: string, value: unknown): void {
 }
 
 function stamp(d: Date): string {
-  return d.toISOString().replace(/[-:]/g, '').replace(/\.\d+Z$/, 'Z').replace('T', '-');
+  return d
+    .toISOString()
+    .replace(/[-:]/g, '')
+    .replace(/\.\d+Z$/, 'Z')
+    .replace('T', '-');
 }
 
 /**
@@ -26,7 +30,8 @@ export function createRunDir(out: string | undefined, label: string, reportsRoot
     const dir = resolve(out);
     if (existsSync(dir)) {
       if (!statSync(dir).isDirectory()) throw new UserError(`--out ${out}: exists and is not a directory`);
-      if (readdirSync(dir).length > 0) throw new UserError(`--out ${out}: the folder exists and is not empty; an existing run is never overwritten (choose a new folder)`);
+      if (readdirSync(dir).length > 0)
+        throw new UserError(`--out ${out}: the folder exists and is not empty; an existing run is never overwritten (choose a new folder)`);
     } else {
       mkdirSync(dir, { recursive: true });
     }

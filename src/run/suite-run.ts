@@ -111,7 +111,9 @@ export async function runSuite(opts: SuiteRunOptions): Promise<RunJson> {
     rec.phase('data-preparation');
     const data = prepareData(suite.dataset, suite.seed);
     rec.dataset = data.record;
-    progress.log(`data: ${data.train.n} training and ${data.test.n} test examples, vocabulary ${data.vocab.tokens.length}, ${suite.dataset.seqLen} tokens each`);
+    progress.log(
+      `data: ${data.train.n} training and ${data.test.n} test examples, vocabulary ${data.vocab.tokens.length}, ${suite.dataset.seqLen} tokens each`,
+    );
     const shape = { vocabSize: data.vocab.tokens.length, seqLen: suite.dataset.seqLen, classes: data.dataset.classes.length };
     const input = { tokens: data.vocab.tokens, classes: data.dataset.classes, seqLen: suite.dataset.seqLen };
 
@@ -131,7 +133,13 @@ export async function runSuite(opts: SuiteRunOptions): Promise<RunJson> {
       return t;
     };
 
-    const trainOne = async (spec: TrainableSpec, name: string, role: ModelRole, phase: string, teacherLogits?: Float32Array): Promise<Trained> => {
+    const trainOne = async (
+      spec: TrainableSpec,
+      name: string,
+      role: ModelRole,
+      phase: string,
+      teacherLogits?: Float32Array,
+    ): Promise<Trained> => {
       rec.phase(phase, name);
       // A student and its control start from the same weights and see the same batches: only the loss differs.
       const seed = deriveSeed(suite.seed, `model:${role === 'teacher' ? name : spec.name}`);
@@ -148,7 +156,12 @@ export async function runSuite(opts: SuiteRunOptions): Promise<RunJson> {
         },
       });
       progress.end(`loss ${result.finalLoss.toFixed(4)}`);
-      const t: Trained = { model, role, spec, training: { epochs: result.epochs, steps: result.steps, phase, finalLoss: result.finalLoss } };
+      const t: Trained = {
+        model,
+        role,
+        spec,
+        training: { epochs: result.epochs, steps: result.steps, phase, finalLoss: result.finalLoss },
+      };
       models.push(t);
       return t;
     };
@@ -201,7 +214,9 @@ export async function runSuite(opts: SuiteRunOptions): Promise<RunJson> {
         ...(m.reusedFrom ? { reusedFrom: m.reusedFrom } : {}),
       };
       rec.models.push(rec1);
-      progress.log(`${rec1.name} (${rec1.role}): accuracy ${(rec1.accuracy * 100).toFixed(2)} %, macro-F1 ${rec1.macroF1.toFixed(4)}, ${rec1.params.toLocaleString('en-US')} params`);
+      progress.log(
+        `${rec1.name} (${rec1.role}): accuracy ${(rec1.accuracy * 100).toFixed(2)} %, macro-F1 ${rec1.macroF1.toFixed(4)}, ${rec1.params.toLocaleString('en-US')} params`,
+      );
       signals.check();
     }
 
@@ -213,7 +228,9 @@ export async function runSuite(opts: SuiteRunOptions): Promise<RunJson> {
       r.savedTo = relative(opts.dir, dir);
       r.sizeBytes = statSync(join(dir, 'weights.bin')).size;
     }
-    progress.log(`models saved under ${join(opts.dir, 'models')} (tfjs weights format; reuse a teacher with --teacher ${join(opts.dir, 'models', teacher.model.name)})`);
+    progress.log(
+      `models saved under ${join(opts.dir, 'models')} (tfjs weights format; reuse a teacher with --teacher ${join(opts.dir, 'models', teacher.model.name)})`,
+    );
 
     await benchmarkAll(rec, models, data, suite, repeats, progress, signals.check);
     rec.endPhase();
@@ -245,7 +262,15 @@ function finalize(dir: string, run: RunJson, correct: Correctness, seed: number,
   return out;
 }
 
-async function benchmarkAll(rec: RunRecorder, models: Trained[], data: PreparedData, suite: Suite, repeats: number, progress: ProgressSink, check: () => void): Promise<void> {
+async function benchmarkAll(
+  rec: RunRecorder,
+  models: Trained[],
+  data: PreparedData,
+  suite: Suite,
+  repeats: number,
+  progress: ProgressSink,
+  check: () => void,
+): Promise<void> {
   const byName = new Map(models.map((m) => [m.model.name, m.model]));
   const schedule = inferenceSchedule([...byName.keys()], suite.inference.batchSizes, repeats);
   progress.begin(`inference benchmarks${repeats > 1 ? ` (${repeats} interleaved rounds)` : ''}`, schedule.length);

@@ -47,7 +47,9 @@ export function buildStubNvml(dir: string, defines: string[] = []): string | und
   const cc = which('cc') ?? which('gcc') ?? which('clang');
   if (!cc) return undefined;
   const out = join(dir, `libnvidia-ml-stub${defines.length ? '-' + defines.join('-') : ''}.so`);
-  execFileSync(cc, ['-shared', '-fPIC', '-O2', ...defines.map((d) => `-D${d}`), '-o', out, join(FIXTURES, 'stub-nvml.c'), '-lm'], { stdio: 'pipe' });
+  execFileSync(cc, ['-shared', '-fPIC', '-O2', ...defines.map((d) => `-D${d}`), '-o', out, join(FIXTURES, 'stub-nvml.c'), '-lm'], {
+    stdio: 'pipe',
+  });
   return out;
 }
 

@@ -37,14 +37,16 @@ export async function run(argv: string[]): Promise<number> {
   let startMs: number | undefined;
   if (values.start !== undefined) {
     startMs = /(Z|[+-]\d{2}:?\d{2})$/i.test(values.start.trim()) ? Date.parse(values.start.trim()) : NaN;
-    if (!Number.isFinite(startMs)) throw new UserError(`--start: expected an ISO 8601 time with a time zone (2024-03-01T13:00:00Z), got "${values.start}"`);
+    if (!Number.isFinite(startMs))
+      throw new UserError(`--start: expected an ISO 8601 time with a time zone (2024-03-01T13:00:00Z), got "${values.start}"`);
   }
   const opts = carbonOptionsFromFlags(values);
   const usesSeries = opts.seriesFile !== undefined && opts.intensity === undefined;
   if (usesSeries && (startMs === undefined || durationS === undefined || durationS <= 0)) {
     throw new UserError('--carbon-series needs --start and a --duration above 0, to know which hours of the series apply');
   }
-  if ((opts.embodied?.length ?? 0) > 0 && durationS === undefined) throw new UserError('--embodied needs --duration: the embodied charge is for the time of use');
+  if ((opts.embodied?.length ?? 0) > 0 && durationS === undefined)
+    throw new UserError('--embodied needs --duration: the embodied charge is for the time of use');
   const carbon = prepareCarbon({ ...opts, runStartMs: usesSeries ? startMs : null });
 
   // A trace of constant power over the interval, so the run's own code path converts it.

@@ -32,7 +32,9 @@ export async function run(argv: string[]): Promise<number> {
   const out = createRunDir(values.out, 'compare');
   const files = writeCompare(runs, mode, out);
   if (!values.quiet) {
-    process.stderr.write(`compared ${runs.length} runs (${mode === 'model' ? 'per model' : 'per suite'}); wrote ${files.join(', ')} in ${out}\n`);
+    process.stderr.write(
+      `compared ${runs.length} runs (${mode === 'model' ? 'per model' : 'per suite'}); wrote ${files.join(', ')} in ${out}\n`,
+    );
     process.stdout.write(`${out}\n`);
   }
   return 0;

@@ -58,7 +58,9 @@ function resolveCommand(cmd: string): string {
   } catch (e) {
     if (e instanceof UserError) throw e;
     const code = (e as NodeJS.ErrnoException).code;
-    throw new UserError(`cannot run "${cmd}": ${code === 'ENOENT' ? 'no such file' : code === 'EACCES' ? 'not executable (permission denied)' : (e as Error).message}`);
+    throw new UserError(
+      `cannot run "${cmd}": ${code === 'ENOENT' ? 'no such file' : code === 'EACCES' ? 'not executable (permission denied)' : (e as Error).message}`,
+    );
   }
   return path;
 }
@@ -83,15 +85,22 @@ function summary(run: RunJson, dir: string): string {
   const lines = [`kdbench: run ${run.status}; ${dir}/run.json`];
   const t = run.totals;
   if (t) {
-    lines.push(`  ${t.durationS.toFixed(2)} s, ${fmtJ(t.energyJ)} +/- ${fmtJ(t.uncertaintyJ)}${t.netEnergyJ !== undefined ? ` (net of idle: ${fmtJ(t.netEnergyJ)})` : ''}`);
+    lines.push(
+      `  ${t.durationS.toFixed(2)} s, ${fmtJ(t.energyJ)} +/- ${fmtJ(t.uncertaintyJ)}${t.netEnergyJ !== undefined ? ` (net of idle: ${fmtJ(t.netEnergyJ)})` : ''}`,
+    );
     for (const d of t.domains) {
       const scope = run.meter.domains.find((x) => x.device === d.device)?.scope ?? '';
-      lines.push(`  ${d.device.padEnd(16)} ${fmtJ(d.energyJ).padStart(14)} +/- ${fmtJ(d.uncertaintyJ).padStart(12)}  ${d.method}${d.gapS ? `, ${d.gapS.toFixed(2)} s gap` : ''}; ${scope}`);
+      lines.push(
+        `  ${d.device.padEnd(16)} ${fmtJ(d.energyJ).padStart(14)} +/- ${fmtJ(d.uncertaintyJ).padStart(12)}  ${d.method}${d.gapS ? `, ${d.gapS.toFixed(2)} s gap` : ''}; ${scope}`,
+      );
     }
   }
   for (const p of run.meter.problems) lines.push(`  meter problem: ${p}`);
   for (const f of run.meter.failed) lines.push(`  meter failed: ${f}`);
-  if (run.carbon) lines.push(`  ${run.carbon.gCO2e.toFixed(3)} gCO2e at ${run.carbon.intensityGCO2ePerKWh} g/kWh (${run.carbon.region || run.carbon.intensitySource})`);
+  if (run.carbon)
+    lines.push(
+      `  ${run.carbon.gCO2e.toFixed(3)} gCO2e at ${run.carbon.intensityGCO2ePerKWh} g/kWh (${run.carbon.region || run.carbon.intensitySource})`,
+    );
   return lines.join('\n') + '\n';
 }
 
@@ -126,7 +135,16 @@ export async function run(argv: string[]): Promise<number> {
     const environment = await collectEnvironment({ gpus: gpuInventory(probes) });
     const dir = createRunDir(values.out, `measure-${basename(cmd)}`);
     if (!values.quiet) for (const n of selection.notes) process.stderr.write(`kdbench: ${n.replace(/\n/g, '\n  ')}\n`);
-    const rec = await RunRecorder.begin({ dir, kind: 'measure', argv: ['measure', ...argv], environment, intervalMs, sources: selection.sources, notes: selection.notes, carbon });
+    const rec = await RunRecorder.begin({
+      dir,
+      kind: 'measure',
+      argv: ['measure', ...argv],
+      environment,
+      intervalMs,
+      sources: selection.sources,
+      notes: selection.notes,
+      carbon,
+    });
     try {
       if (baselineS > 0) await rec.baseline(baselineS);
       rec.phase('main');
@@ -158,7 +176,9 @@ export async function run(argv: string[]): Promise<number> {
         if (!values.quiet) process.stderr.write(summary(run, dir));
         throw new UserError(`cannot run "${cmd}": ${spawnError.message}`);
       }
-      const [code, signal] = await new Promise<[number | null, NodeJS.Signals | null]>((resolve) => c.once('exit', (co, si) => resolve([co, si])));
+      const [code, signal] = await new Promise<[number | null, NodeJS.Signals | null]>((resolve) =>
+        c.once('exit', (co, si) => resolve([co, si])),
+      );
       // Wait for the rest of stdout (the last markers), unless a daemonised grandchild holds it open.
       await Promise.race([streamEnd, new Promise((r) => setTimeout(r, 1000).unref())]);
       filter.end();
@@ -188,7 +208,9 @@ async function writeReadableReport(dir: string): Promise<void> {
     const { writeReports } = await import('../../report/index.js');
     await writeReports(dir);
   } catch (e) {
-    process.stderr.write(`kdbench: the run is written, but its report could not be drawn: ${(e as Error).message} (retry with "kdbench report ${dir}")\n`);
+    process.stderr.write(
+      `kdbench: the run is written, but its report could not be drawn: ${(e as Error).message} (retry with "kdbench report ${dir}")\n`,
+    );
   }
 }
 

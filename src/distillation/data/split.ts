@@ -19,7 +19,12 @@ function byLabel<T extends { label: number }>(items: readonly T[]): Map<number, 
 }
 
 /** Per class, a seeded shuffle of the units (sorted by id first, so input order does not matter), round(n x fraction) to test. */
-function splitUnits<T extends { id: string; label: number }>(units: readonly T[], testFraction: number, rand: () => number, keepBothSides: boolean): { train: T[]; test: T[] } {
+function splitUnits<T extends { id: string; label: number }>(
+  units: readonly T[],
+  testFraction: number,
+  rand: () => number,
+  keepBothSides: boolean,
+): { train: T[]; test: T[] } {
   const train: T[] = [];
   const test: T[] = [];
   for (const group of byLabel([...units].sort(byId)).values()) {

@@ -71,7 +71,10 @@ export class BiLstmClassifier implements TextClassifier {
     for (const t of order) {
       const z = xs[t].add(tf.matMul(h, dir.wh));
       const [i, f, g, o] = tf.split(z, 4, 1);
-      const cNew = tf.sigmoid(f).mul(c).add(tf.sigmoid(i).mul(tf.tanh(g)));
+      const cNew = tf
+        .sigmoid(f)
+        .mul(c)
+        .add(tf.sigmoid(i).mul(tf.tanh(g)));
       const hNew = tf.sigmoid(o).mul(tf.tanh(cNew));
       const m = masks[t];
       const keep = tf.scalar(1).sub(m);

@@ -17,7 +17,11 @@ export interface DataShape {
 export function buildModel(spec: TrainableSpec, name: string, data: DataShape, seed: number): TextClassifier {
   switch (spec.kind) {
     case 'transformer':
-      return new TransformerClassifier(name, { ...data, dModel: spec.dModel, heads: spec.heads, layers: spec.layers, ffDim: spec.ffDim }, seed);
+      return new TransformerClassifier(
+        name,
+        { ...data, dModel: spec.dModel, heads: spec.heads, layers: spec.layers, ffDim: spec.ffDim },
+        seed,
+      );
     case 'embedding-bag':
       return new EmbeddingBagClassifier(name, { ...data, dModel: spec.dModel, hidden: spec.hidden }, seed);
     case 'bilstm':
@@ -31,14 +35,21 @@ export function buildModel(spec: TrainableSpec, name: string, data: DataShape, s
 export function buildFromArchitecture(kind: string, name: string, arch: Record<string, unknown>): TextClassifier {
   const num = (k: string): number => {
     const v = arch[k];
-    if (typeof v !== 'number' || !Number.isInteger(v) || v < 0) throw new UserError(`saved model "${name}": architecture field "${k}" is missing or not a whole number`);
+    if (typeof v !== 'number' || !Number.isInteger(v) || v < 0)
+      throw new UserError(`saved model "${name}": architecture field "${k}" is missing or not a whole number`);
     return v;
   };
   const data = { vocabSize: num('vocabSize'), seqLen: num('seqLen'), classes: num('classes') };
   switch (kind) {
     case 'transformer':
-      if (num('dModel') % Math.max(1, num('heads')) !== 0) throw new UserError(`saved model "${name}": heads ${num('heads')} do not divide dModel ${num('dModel')}`);
-      return buildModel({ name, kind, dModel: num('dModel'), heads: num('heads'), layers: num('layers'), ffDim: num('ffDim'), train: NO_TRAIN }, name, data, 0);
+      if (num('dModel') % Math.max(1, num('heads')) !== 0)
+        throw new UserError(`saved model "${name}": heads ${num('heads')} do not divide dModel ${num('dModel')}`);
+      return buildModel(
+        { name, kind, dModel: num('dModel'), heads: num('heads'), layers: num('layers'), ffDim: num('ffDim'), train: NO_TRAIN },
+        name,
+        data,
+        0,
+      );
     case 'embedding-bag':
     case 'bilstm':
       return buildModel({ name, kind, dModel: num('dModel'), hidden: num('hidden'), train: NO_TRAIN }, name, data, 0);

@@ -45,7 +45,12 @@ function localName(model: TextClassifier, v: tf.Variable): string {
 }
 
 /** Writes model.json, weights.bin and vocab.json into `dir` (created); returns the files written. */
-export async function saveModel(model: TextClassifier, dir: string, input: Omit<InputContract, 'seqLen'>, training?: Record<string, unknown>): Promise<string[]> {
+export async function saveModel(
+  model: TextClassifier,
+  dir: string,
+  input: Omit<InputContract, 'seqLen'>,
+  training?: Record<string, unknown>,
+): Promise<string[]> {
   mkdirSync(dir, { recursive: true });
   const named = model.variables.map((v) => ({ name: localName(model, v), tensor: v as tf.Tensor }));
   const { data, specs } = await tf.io.encodeWeights(named);
@@ -93,12 +98,16 @@ export interface LoadedModel {
 /** Why a saved model cannot take this run's input, or undefined when it can. */
 export function inputMismatch(json: SavedModelJson, tokens: readonly string[] | undefined, input: InputContract): string | undefined {
   const arch = json.architecture;
-  if (JSON.stringify(json.classes) !== JSON.stringify(input.classes)) return `its classes (${json.classes.join(', ')}) are not this dataset's (${input.classes.join(', ')})`;
-  if (arch.seqLen !== input.seqLen) return `it takes ${String(arch.seqLen)} tokens per example, this suite's tokenizer gives ${input.seqLen}`;
-  if (arch.vocabSize !== input.tokens.length) return `its vocabulary has ${String(arch.vocabSize)} words, this suite's tokenizer has ${input.tokens.length}`;
+  if (JSON.stringify(json.classes) !== JSON.stringify(input.classes))
+    return `its classes (${json.classes.join(', ')}) are not this dataset's (${input.classes.join(', ')})`;
+  if (arch.seqLen !== input.seqLen)
+    return `it takes ${String(arch.seqLen)} tokens per example, this suite's tokenizer gives ${input.seqLen}`;
+  if (arch.vocabSize !== input.tokens.length)
+    return `its vocabulary has ${String(arch.vocabSize)} words, this suite's tokenizer has ${input.tokens.length}`;
   if (tokens) {
     const i = input.tokens.findIndex((t, k) => tokens[k] !== t);
-    if (i >= 0) return `its vocabulary differs from this suite's tokenizer at id ${i} ("${tokens[i]}" vs "${input.tokens[i]}"): the ids would mean other words`;
+    if (i >= 0)
+      return `its vocabulary differs from this suite's tokenizer at id ${i} ("${tokens[i]}" vs "${input.tokens[i]}"): the ids would mean other words`;
   } else if (json.vocabulary.sha256 !== vocabSha(input.tokens)) {
     return 'its vocabulary is not the one this suite builds from its training split';
   }
@@ -112,7 +121,14 @@ export function inputMismatch(json: SavedModelJson, tokens: readonly string[] | 
 export function loadSavedModel(path: string, name: string, input: InputContract): LoadedModel {
   const file = resolveModelJson(path);
   const raw = readJson(file, `saved model ${path}`) as Partial<SavedModelJson>;
-  if (raw.format !== MODEL_FORMAT || !Array.isArray(raw.weightsManifest) || typeof raw.kind !== 'string' || !raw.architecture || !Array.isArray(raw.classes) || !raw.vocabulary) {
+  if (
+    raw.format !== MODEL_FORMAT ||
+    !Array.isArray(raw.weightsManifest) ||
+    typeof raw.kind !== 'string' ||
+    !raw.architecture ||
+    !Array.isArray(raw.classes) ||
+    !raw.vocabulary
+  ) {
     throw new UserError(`saved model ${path}: ${file} is not a model saved by kdbench (format "${MODEL_FORMAT}")`);
   }
   const json = raw as SavedModelJson;
@@ -132,7 +148,10 @@ export function loadSavedModel(path: string, name: string, input: InputContract)
         const key = localName(model, v);
         const t = tensors[key];
         if (!t) throw new UserError(`saved model ${path}: weight "${key}" is missing from weights.bin`);
-        if (JSON.stringify(t.shape) !== JSON.stringify(v.shape)) throw new UserError(`saved model ${path}: weight "${key}" has shape [${t.shape.join(', ')}], the architecture needs [${v.shape.join(', ')}]`);
+        if (JSON.stringify(t.shape) !== JSON.stringify(v.shape))
+          throw new UserError(
+            `saved model ${path}: weight "${key}" has shape [${t.shape.join(', ')}], the architecture needs [${v.shape.join(', ')}]`,
+          );
         v.assign(t);
       }
     } finally {

@@ -20,7 +20,8 @@ export function resolveTeacherPath(path: string): string {
     const t = models.find((m) => m.role === 'teacher');
     if (!t) throw new UserError(`--teacher ${path}: that run recorded no teacher`);
     const dir = join(p, t.savedTo ?? join('models', t.name));
-    if (!existsSync(join(dir, 'model.json'))) throw new UserError(`--teacher ${path}: that run did not save its teacher (no ${join(dir, 'model.json')})`);
+    if (!existsSync(join(dir, 'model.json')))
+      throw new UserError(`--teacher ${path}: that run did not save its teacher (no ${join(dir, 'model.json')})`);
     return join(dir, 'model.json');
   }
   return resolveModelJson(path, `--teacher ${path}`);

@@ -97,7 +97,10 @@ export class TransformerClassifier implements TextClassifier {
     const q = split(dense(x, blk.wq, blk.bq));
     const k = split(dense(x, blk.wk, blk.bk));
     const v = split(dense(x, blk.wv, blk.bv));
-    const scores = tf.matMul(q, k, false, true).mul(1 / Math.sqrt(dh)).add(maskBias);
+    const scores = tf
+      .matMul(q, k, false, true)
+      .mul(1 / Math.sqrt(dh))
+      .add(maskBias);
     const ctx = tf.matMul(tf.softmax(scores), v).transpose([0, 2, 1, 3]).reshape([b, l, d]);
     return dense(ctx, blk.wo, blk.bo) as tf.Tensor3D;
   }

@@ -168,17 +168,25 @@ export class NvidiaSmiSource implements EnergySource {
       if (this.stopping) return;
       if (this.firstFail) {
         // Died before its first reading: the source fails to start (with nvidia-smi's words).
-        this.firstFail(new Error(`nvidia-smi exited before its first reading (code ${code}, signal ${signal})${stderr.trim() ? `: ${stderr.trim()}` : ''}`));
+        this.firstFail(
+          new Error(
+            `nvidia-smi exited before its first reading (code ${code}, signal ${signal})${stderr.trim() ? `: ${stderr.trim()}` : ''}`,
+          ),
+        );
         return;
       }
       const t = this.clock.now().toFixed(1);
       for (const g of this.devicesSeen) this.gapPending.add(g);
       if (this.restarts < MAX_RESTARTS) {
         this.restarts++;
-        this.issues.push(`nvidia-smi exited during the run at t=${t} s (code ${code}, signal ${signal}); restarted (${this.restarts}/${MAX_RESTARTS}); the gap is bridged and counted into the uncertainty`);
+        this.issues.push(
+          `nvidia-smi exited during the run at t=${t} s (code ${code}, signal ${signal}); restarted (${this.restarts}/${MAX_RESTARTS}); the gap is bridged and counted into the uncertainty`,
+        );
         this.restartTimer = setTimeout(() => this.spawnChild(), Math.max(100, this.opts.intervalMs));
       } else {
-        this.issues.push(`nvidia-smi exited during the run at t=${t} s (code ${code}, signal ${signal}) after ${MAX_RESTARTS} restarts; GPU power after t=${t} s is missing (counted into the uncertainty)`);
+        this.issues.push(
+          `nvidia-smi exited during the run at t=${t} s (code ${code}, signal ${signal}) after ${MAX_RESTARTS} restarts; GPU power after t=${t} s is missing (counted into the uncertainty)`,
+        );
       }
     });
     child.on('error', (e) => {
@@ -198,7 +206,9 @@ export class NvidiaSmiSource implements EnergySource {
     if (powerW === undefined) {
       if (!this.naReported.has(device)) {
         this.naReported.add(device);
-        this.issues.push(`nvidia-smi reported no power for GPU ${index} ("${values.join(', ')}"); such readings are skipped and the gaps counted into the uncertainty`);
+        this.issues.push(
+          `nvidia-smi reported no power for GPU ${index} ("${values.join(', ')}"); such readings are skipped and the gaps counted into the uncertainty`,
+        );
       }
       if (this.devicesSeen.has(device)) this.gapPending.add(device);
       return;
@@ -227,7 +237,9 @@ export class NvidiaSmiSource implements EnergySource {
     if (skew < -1 || skew > Math.max(5, (3 * this.opts.intervalMs) / 1000)) {
       if (!this.clockWarned) {
         this.clockWarned = true;
-        this.issues.push(`nvidia-smi timestamps differ from this process's clock by ${skew.toFixed(1)} s (time zone or clock mismatch?); arrival times are used instead`);
+        this.issues.push(
+          `nvidia-smi timestamps differ from this process's clock by ${skew.toFixed(1)} s (time zone or clock mismatch?); arrival times are used instead`,
+        );
       }
       return now;
     }

@@ -68,7 +68,10 @@ export class NvmlSource implements EnergySource {
       try {
         energyJ = nvml.energyMj(index) / 1000;
       } catch (e) {
-        if (!this.failing.has(index)) this.issues.push(`nvml: GPU ${index}: ${(e as Error).message}; the counter keeps counting, so the next good read still gives the energy in between`);
+        if (!this.failing.has(index))
+          this.issues.push(
+            `nvml: GPU ${index}: ${(e as Error).message}; the counter keeps counting, so the next good read still gives the energy in between`,
+          );
         this.failing.add(index);
         continue;
       }
@@ -78,7 +81,9 @@ export class NvmlSource implements EnergySource {
           powerW = nvml.powerMw(index) / 1000;
         } catch (e) {
           this.powerOk = false;
-          this.issues.push(`nvml: power reading unavailable (${(e as Error).message}); the trace's power column is the counter's difference quotient`);
+          this.issues.push(
+            `nvml: power reading unavailable (${(e as Error).message}); the trace's power column is the counter's difference quotient`,
+          );
         }
       }
       this.failing.delete(index);

@@ -18,7 +18,9 @@ export class ProcessCpuEstimate implements EnergySource {
   private ownChildren0?: number;
   private readonly issues: string[] = [];
 
-  constructor(private readonly opts: { pid?: number; attach?: boolean; wattsPerCore: number; wattsPerCoreSource: string; cpuModel: string }) {
+  constructor(
+    private readonly opts: { pid?: number; attach?: boolean; wattsPerCore: number; wattsPerCoreSource: string; cpuModel: string },
+  ) {
     this.pid = opts.attach ? undefined : (opts.pid ?? process.pid);
   }
 
@@ -32,7 +34,8 @@ export class ProcessCpuEstimate implements EnergySource {
   async start(): Promise<DomainInfo[]> {
     const pid = this.pid;
     if (pid !== undefined) {
-      if (pid !== process.pid && readStat(`/proc/${pid}/stat`)?.ppid === process.pid) this.ownChildren0 = readStat('/proc/self/stat')?.childrenS;
+      if (pid !== process.pid && readStat(`/proc/${pid}/stat`)?.ppid === process.pid)
+        this.ownChildren0 = readStat('/proc/self/stat')?.childrenS;
       const s = this.cpuSeconds(pid);
       if (s === undefined) throw new Error(`cannot read /proc/${pid}/stat`);
       this.base = s;
@@ -53,7 +56,8 @@ export class ProcessCpuEstimate implements EnergySource {
         uncertainty: {
           relative: 0.5,
           absoluteW: 0,
-          basis: 'model estimate: real per-core power depends on frequency, instruction mix and shared uncore power; +/-50 % is the assumed bound, not a measured one',
+          basis:
+            'model estimate: real per-core power depends on frequency, instruction mix and shared uncore power; +/-50 % is the assumed bound, not a measured one',
         },
       },
     ];
@@ -70,7 +74,8 @@ export class ProcessCpuEstimate implements EnergySource {
     if (this.pid === undefined) return [{ device: 'cpu', energyJ: 0 }];
     const s = this.cpuSeconds(this.pid);
     if (s === undefined) {
-      if (this.issues.length < 1) this.issues.push(`process-cpu-estimate: /proc/${this.pid}/stat unreadable (the process ended); CPU time after that is not counted`);
+      if (this.issues.length < 1)
+        this.issues.push(`process-cpu-estimate: /proc/${this.pid}/stat unreadable (the process ended); CPU time after that is not counted`);
       return [];
     }
     this.last = Math.max(this.last, s);

@@ -32,13 +32,16 @@ export class RaplSource implements EnergySource {
       device: z.spec.device,
       method: 'counter' as const,
       source: `RAPL powercap ${z.spec.zone}/energy_uj (wraps at ${z.spec.maxRangeUj} uJ)`,
-      scope: z.spec.device.startsWith('dram') ? 'the whole DRAM of this socket (all processes)' : 'the whole CPU package (all processes on this socket)',
+      scope: z.spec.device.startsWith('dram')
+        ? 'the whole DRAM of this socket (all processes)'
+        : 'the whole CPU package (all processes on this socket)',
       resolution: '1 uJ as exposed (hardware energy unit ~15-61 uJ); updated about every 1 ms',
       uncertainty: {
         relative: 0.05,
         absoluteW: 0,
         stalenessS: 0.001,
-        basis: 'RAPL is the CPU\'s own energy estimate, not a calibrated meter: +/-5 % assumed (not measured by kdbench); reads at a boundary may be ~1 ms old',
+        basis:
+          "RAPL is the CPU's own energy estimate, not a calibrated meter: +/-5 % assumed (not measured by kdbench); reads at a boundary may be ~1 ms old",
       },
     }));
   }

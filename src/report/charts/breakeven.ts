@@ -50,7 +50,14 @@ export function breakEvenChart(b: BreakEven): ChartConfiguration<'line'> {
     type: 'line',
     data: {
       datasets: [
-        { label: `teacher alone (${b.teacher}): N x ${b.teacherJPerInference.toPrecision(3)} J`, data: xs.map((x) => ({ x, y: x * b.teacherJPerInference })), borderColor: ROLE_COLOURS.teacher, backgroundColor: ROLE_COLOURS.teacher, pointRadius: 0, borderWidth: 2 },
+        {
+          label: `teacher alone (${b.teacher}): N x ${b.teacherJPerInference.toPrecision(3)} J`,
+          data: xs.map((x) => ({ x, y: x * b.teacherJPerInference })),
+          borderColor: ROLE_COLOURS.teacher,
+          backgroundColor: ROLE_COLOURS.teacher,
+          pointRadius: 0,
+          borderWidth: 2,
+        },
         {
           label: `distil + ${b.student}: ${b.distillationJ.toPrecision(3)} J + N x ${b.studentJPerInference.toPrecision(3)} J`,
           data: xs.map((x) => ({ x, y: b.distillationJ + x * b.studentJPerInference })),
@@ -64,7 +71,13 @@ export function breakEvenChart(b: BreakEven): ChartConfiguration<'line'> {
     options: {
       parsing: false,
       plugins: {
-        title: { display: true, text: b.nStar === null ? `Break-even, ${b.student}: never (not cheaper per inference than the teacher)` : `Break-even, ${b.student}: after ${inferencesInWords(b.nStar)} inferences (batch ${b.batchSize})` },
+        title: {
+          display: true,
+          text:
+            b.nStar === null
+              ? `Break-even, ${b.student}: never (not cheaper per inference than the teacher)`
+              : `Break-even, ${b.student}: after ${inferencesInWords(b.nStar)} inferences (batch ${b.batchSize})`,
+        },
         legend: { display: true, position: 'bottom' },
       },
       scales: {

@@ -11,12 +11,21 @@ export function co2PerPhaseChart(run: RunJson): ChartConfiguration | undefined {
     type: 'bar',
     data: {
       labels: phases.map((p) => p.name),
-      datasets: [{ label: 'gCO2e', data: phases.map((p) => p.gCO2e as number), backgroundColor: phases.map((p) => ROLE_COLOURS[roleOf(run, p.model)]) }],
+      datasets: [
+        {
+          label: 'gCO2e',
+          data: phases.map((p) => p.gCO2e as number),
+          backgroundColor: phases.map((p) => ROLE_COLOURS[roleOf(run, p.model)]),
+        },
+      ],
     },
     options: {
       indexAxis: 'y',
       plugins: {
-        title: { display: true, text: `CO2e per phase at ${Number(c.intensityGCO2ePerKWh.toPrecision(3))} gCO2e/kWh (${c.region || c.intensityKind || 'given'}${c.fallback ? ', world-average FALLBACK' : ''}), PUE ${c.pue}` },
+        title: {
+          display: true,
+          text: `CO2e per phase at ${Number(c.intensityGCO2ePerKWh.toPrecision(3))} gCO2e/kWh (${c.region || c.intensityKind || 'given'}${c.fallback ? ', world-average FALLBACK' : ''}), PUE ${c.pue}`,
+        },
         legend: { display: true, position: 'bottom', labels: { generateLabels: () => ROLE_LEGEND } },
       },
       scales: { x: { title: { display: true, text: 'grams CO2e (operational)' }, beginAtZero: true } },

@@ -52,7 +52,18 @@ const labelsPlugin = (points: ParetoPoint[]): Plugin<'scatter'> => ({
       const { x, y } = px(p);
       const w = ctx.measureText(p.name).width;
       // Baseline offsets in order of preference: right above, right below, left above, left below, further out.
-      const spots: [number, number][] = [[12, -8], [12, 18], [-12 - w, -8], [-12 - w, 18], [12, -22], [12, 32], [-12 - w, -22], [-12 - w, 32], [12, -36], [12, 46]];
+      const spots: [number, number][] = [
+        [12, -8],
+        [12, 18],
+        [-12 - w, -8],
+        [-12 - w, 18],
+        [12, -22],
+        [12, 32],
+        [-12 - w, -22],
+        [-12 - w, 32],
+        [12, -36],
+        [12, 46],
+      ];
       const box = ([dx, dy]: [number, number]): Box => {
         const x0 = Math.min(x + dx, chart.width - w - 2);
         return { x0, x1: x0 + w, y0: y + dy - 11, y1: y + dy + 3 };
@@ -106,12 +117,23 @@ export function paretoChart(run: RunJson): ChartConfiguration<'scatter'> | undef
     options: {
       layout: { padding: { right: 90 } },
       plugins: {
-        title: { display: true, text: `Accuracy against energy per 1,000 inferences${batch ? ` (batch ${batch})` : ''}; up and left is better` },
+        title: {
+          display: true,
+          text: `Accuracy against energy per 1,000 inferences${batch ? ` (batch ${batch})` : ''}; up and left is better`,
+        },
         legend: { display: true, position: 'bottom' },
       },
       scales: {
-        x: { type: logX ? 'logarithmic' : 'linear', title: { display: true, text: `joules per 1,000 inferences${logX ? ' (log scale)' : ''}` }, beginAtZero: !logX },
-        y: { title: { display: true, text: 'accuracy (%)' }, suggestedMin: Math.max(0, Math.min(...points.map((p) => p.accuracy * 100)) - 5), suggestedMax: Math.min(100, Math.max(...points.map((p) => p.accuracy * 100)) + 10) },
+        x: {
+          type: logX ? 'logarithmic' : 'linear',
+          title: { display: true, text: `joules per 1,000 inferences${logX ? ' (log scale)' : ''}` },
+          beginAtZero: !logX,
+        },
+        y: {
+          title: { display: true, text: 'accuracy (%)' },
+          suggestedMin: Math.max(0, Math.min(...points.map((p) => p.accuracy * 100)) - 5),
+          suggestedMax: Math.min(100, Math.max(...points.map((p) => p.accuracy * 100)) + 10),
+        },
       },
     },
     plugins: [labelsPlugin(points)],

@@ -14,12 +14,16 @@ export interface Band {
 
 /** Phases (and the idle baseline) on the samples' clock: t = (wall time - offset), offset from the samples themselves. */
 export function phaseBands(run: RunJson, rows: SampleRow[]): Band[] {
-  const offsets = rows.filter((r) => Number.isFinite(r.timeMs)).map((r) => r.timeMs - r.t * 1000).sort((a, b) => a - b);
+  const offsets = rows
+    .filter((r) => Number.isFinite(r.timeMs))
+    .map((r) => r.timeMs - r.t * 1000)
+    .sort((a, b) => a - b);
   if (offsets.length === 0) return [];
   const offset = offsets[Math.floor(offsets.length / 2)];
   const at = (iso: string) => (Date.parse(iso) - offset) / 1000;
   const bands: Band[] = [];
-  if (run.baseline) bands.push({ label: 'idle baseline', t0: at(run.baseline.startedAt), t1: at(run.baseline.endedAt), fill: 'rgba(39,174,96,0.13)' });
+  if (run.baseline)
+    bands.push({ label: 'idle baseline', t0: at(run.baseline.startedAt), t1: at(run.baseline.endedAt), fill: 'rgba(39,174,96,0.13)' });
   for (const p of run.phases) bands.push({ label: p.name, t0: at(p.startedAt), t1: at(p.endedAt), fill: ROLE_BANDS[roleOf(run, p.model)] });
   return bands.filter((b) => Number.isFinite(b.t0) && Number.isFinite(b.t1) && b.t1 >= b.t0);
 }

@@ -17,13 +17,23 @@ function logRange(series: Series[]): { log: boolean; min?: number } {
 }
 
 /** Grouped bars: categories on the axis, one bar per run in each. The title says when the scale is logarithmic. */
-export function groupedBars(title: string, axis: string, categories: string[], series: Series[], horizontal = false): ChartConfiguration<'bar'> {
+export function groupedBars(
+  title: string,
+  axis: string,
+  categories: string[],
+  series: Series[],
+  horizontal = false,
+): ChartConfiguration<'bar'> {
   const { log, min } = logRange(series);
   const tick = (v: number | string) => {
     const n = Number(v);
     if (!log) return Number(n.toPrecision(4)).toString();
     const m = n / 10 ** Math.floor(Math.log10(n) + 1e-9);
-    return [1, 2, 5].some((k) => Math.abs(m - k) < 1e-6) ? (n >= 1e-3 && n < 1e5 ? String(Number(n.toPrecision(3))) : n.toExponential(0)) : '';
+    return [1, 2, 5].some((k) => Math.abs(m - k) < 1e-6)
+      ? n >= 1e-3 && n < 1e5
+        ? String(Number(n.toPrecision(3)))
+        : n.toExponential(0)
+      : '';
   };
   return {
     type: 'bar',
@@ -39,7 +49,13 @@ export function groupedBars(title: string, axis: string, categories: string[], s
       indexAxis: horizontal ? 'y' : 'x',
       plugins: { title: { display: true, text: `${title}${log ? ' (log scale)' : ''}` }, legend: { display: true, position: 'bottom' } },
       scales: {
-        [horizontal ? 'x' : 'y']: { type: log ? 'logarithmic' : 'linear', min, beginAtZero: !log, title: { display: true, text: axis }, ticks: { callback: tick, autoSkip: !log } },
+        [horizontal ? 'x' : 'y']: {
+          type: log ? 'logarithmic' : 'linear',
+          min,
+          beginAtZero: !log,
+          title: { display: true, text: axis },
+          ticks: { callback: tick, autoSkip: !log },
+        },
       },
     },
   };

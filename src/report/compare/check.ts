@@ -41,12 +41,19 @@ export function checkComparable(runs: LoadedRun[], requested: CompareMode | unde
   }
   const measure = runs.filter((r) => r.run.kind !== 'suite');
   if (measure.length > 0) {
-    throw new UserError(`${measure.map(runName).join(', ')}: written by "kdbench measure" (no models, no suite); compare works on "kdbench run" directories. Their energy is in each run's report.`);
+    throw new UserError(
+      `${measure.map(runName).join(', ')}: written by "kdbench measure" (no models, no suite); compare works on "kdbench run" directories. Their energy is in each run's report.`,
+    );
   }
   const quick = runs.filter((r) => r.run.suite?.quick);
   if (quick.length > 0 && quick.length < runs.length) {
     throw new UserError(
-      `cannot compare --quick smoke runs with full runs (quick: ${quick.map(runName).join(', ')}; full: ${runs.filter((r) => !r.run.suite?.quick).map(runName).join(', ')}): a quick run trains on a small slice for a few steps, so its accuracy and energy say nothing about the full suite. Compare quick runs with quick runs, or full with full.`,
+      `cannot compare --quick smoke runs with full runs (quick: ${quick.map(runName).join(', ')}; full: ${runs
+        .filter((r) => !r.run.suite?.quick)
+        .map(runName)
+        .join(
+          ', ',
+        )}): a quick run trains on a small slice for a few steps, so its accuracy and energy say nothing about the full suite. Compare quick runs with quick runs, or full with full.`,
     );
   }
   const hashes = [...new Set(runs.map(hashOf))];

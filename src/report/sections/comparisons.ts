@@ -22,6 +22,8 @@ export function comparisonBlocks(run: RunJson): Block[] {
         c.warning ?? '',
       ]),
     ),
-    p('Ratios are medians over repeated rounds; accuracy differences are paired over the test examples, resampled by source text where one text gave several examples (Brown passages). An interval that includes 1 (ratio) or 0 (difference) does not support a claim of a difference.'),
+    p(
+      'Ratios are medians over repeated rounds; accuracy differences are paired over the test examples, resampled by source text where one text gave several examples (Brown passages). An interval that includes 1 (ratio) or 0 (difference) does not support a claim of a difference.',
+    ),
   ];
 }

@@ -34,7 +34,9 @@ export function headlineTable(run: RunJson): Block[] {
   const batch = figs.find((f) => f.inf)?.inf?.batchSize;
   const latBatch = figs.find((f) => f.latency)?.latency?.batchSize;
   const est = estimateTag(run);
-  const anyCI = figs.some((f) => f.model.accuracyCI95 || f.inf?.energyJPer1000CI95 || f.inf?.gCO2ePer1000CI95 || f.latency?.latencyMsP50CI95);
+  const anyCI = figs.some(
+    (f) => f.model.accuracyCI95 || f.inf?.energyJPer1000CI95 || f.inf?.gCO2ePer1000CI95 || f.latency?.latencyMsP50CI95,
+  );
   const rows = figs.map((f) => [
     f.model.name,
     f.model.role,
