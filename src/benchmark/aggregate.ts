@@ -3,8 +3,8 @@
  * bootstrap 95 % intervals) and compares models: energy and latency ratios to the teacher,
  * accuracy differences between each distilled student and its control.
  */
-import type { ComparisonRecord, InferenceRecord, ModelRecord } from '../run/contract.js';
-import { deriveSeed } from '../distillation/random.js';
+import type { ComparisonRecord, InferenceRecord, ModelRecord } from '../core/contract.js';
+import { deriveSeed } from '../core/random.js';
 import { bootstrapMedianCI, bootstrapPairedMeanDiffCI, bootstrapRatioCI, intervalWarning, median, type Interval } from './stats.js';
 
 /** The round suffix of a repeated phase: "inference:t:b1:r3" -> "inference:t:b1". */

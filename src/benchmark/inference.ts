@@ -1,7 +1,4 @@
 import { Bench } from 'tinybench';
-import { tf } from '../distillation/backend.js';
-import type { TextClassifier } from '../distillation/models/types.js';
-import type { EncodedSet } from '../distillation/train.js';
 
 export interface InferenceResult {
   batchSize: number;
@@ -16,33 +13,43 @@ export interface InferenceResult {
 }
 
 /**
- * Benchmarks inference of one model at one batch size with tinybench: each iteration classifies
- * one batch of real test examples (cycling through the test set) and waits for the result.
+ * One model at one batch size, ready to be timed: `runBatch(i)` classifies the i-th batch of real test
+ * examples and returns only when the result is ready (a GPU backend must wait for its work: otherwise
+ * latency measures the queueing). Built by the layer that owns the model (distillation/infer.ts for tfjs).
  */
-export async function benchmarkInference(
-  model: TextClassifier,
-  set: EncodedSet,
-  batchSize: number,
-  timeMs: number,
-): Promise<InferenceResult> {
-  const batches: tf.Tensor2D[] = [];
-  const nBatches = Math.max(1, Math.min(16, Math.floor(set.n / batchSize)));
-  for (let i = 0; i < nBatches; i++) {
-    const start = (i * batchSize) % Math.max(1, set.n - batchSize + 1);
-    batches.push(tf.tensor2d(set.ids.slice(start * set.seqLen, (start + batchSize) * set.seqLen), [batchSize, set.seqLen], 'int32'));
-  }
+export interface BatchRunner {
+  /** "model@batch", for messages. */
+  label: string;
+  batchSize: number;
+  /** Synchronous runners return void; asynchronous ones a promise that settles when the output is read back. */
+  runBatch(i: number): void | Promise<void>;
+  /** True when runBatch returns a promise. */
+  async?: boolean;
+  dispose(): void;
+}
+
+/**
+ * Benchmarks one runner with tinybench: each iteration runs one batch and waits for its result.
+ * The runner is disposed at the end, whatever happens.
+ */
+export async function benchmarkInference(runner: BatchRunner, timeMs: number): Promise<InferenceResult> {
   let calls = 0;
   const bench = new Bench({ time: timeMs, warmupTime: Math.min(200, timeMs / 4), iterations: 5 });
-  bench.add(`${model.name}@${batchSize}`, () => {
-    const out = tf.tidy(() => model.logits(batches[calls % batches.length]));
-    out.dataSync();
-    out.dispose();
-    calls++;
-  });
+  if (runner.async) {
+    bench.add(runner.label, async () => {
+      await runner.runBatch(calls);
+      calls++;
+    });
+  } else {
+    bench.add(runner.label, () => {
+      void runner.runBatch(calls);
+      calls++;
+    });
+  }
   try {
     await bench.run();
   } finally {
-    for (const b of batches) b.dispose();
+    runner.dispose();
   }
   const r = bench.tasks[0].result as unknown as {
     latency?: { mean: number; p50?: number; p99?: number; samplesCount?: number };
@@ -50,15 +57,15 @@ export async function benchmarkInference(
     error?: unknown;
   };
   if (r.error) throw r.error instanceof Error ? r.error : new Error(String(r.error));
-  if (!r.latency) throw new Error(`tinybench gave no latency for ${model.name} at batch ${batchSize}`);
+  if (!r.latency) throw new Error(`tinybench gave no latency for ${runner.label}`);
   const latencyMsMean = r.latency.mean;
   return {
-    batchSize,
-    inferences: calls * batchSize,
+    batchSize: runner.batchSize,
+    inferences: calls * runner.batchSize,
     latencyMsP50: r.latency.p50 ?? NaN,
     latencyMsP99: r.latency.p99 ?? NaN,
     latencyMsMean,
-    throughputPerS: (1000 / latencyMsMean) * batchSize,
+    throughputPerS: (1000 / latencyMsMean) * runner.batchSize,
     samples: r.latency.samplesCount ?? 0,
   };
 }

@@ -1,5 +1,5 @@
 /** Medians and seeded percentile-bootstrap 95 % confidence intervals, for repeated measurements. */
-import { rng } from '../distillation/random.js';
+import { rng } from '../core/random.js';
 
 export type Interval = [number, number];
 

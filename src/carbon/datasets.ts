@@ -3,7 +3,7 @@
  * about each dataset: who publishes it, the year, the licence.
  */
 import { averageIntensity, electricityMaps, marginalIntensity } from '@tgwf/co2/data';
-import { dependencyVersion } from '../run/environment.js';
+import { dependencyVersion } from '../core/host.js';
 
 export const CO2JS_VERSION = dependencyVersion('@tgwf/co2') ?? 'unknown';
 const via = `via @tgwf/co2 ${CO2JS_VERSION}`;

@@ -7,30 +7,10 @@
  * apply to any machine, so the user states them: `--embodied NAME=MASS:LIFETIME[:xCOUNT]`, e.g.
  * `--embodied gpu=150kg:5y:x8 --embodied server=1300kg:4y` (repeatable).
  */
-import { UserError } from '../errors.js';
+import { UserError } from '../core/errors.js';
 import { parseDuration, parseMass } from './units.js';
-
-export interface EmbodiedDevice {
-  name: string;
-  /** Manufacturing footprint of one unit, kgCO2e. */
-  kgCO2e: number;
-  lifetimeYears: number;
-  count: number;
-}
-
-export interface EmbodiedShare extends EmbodiedDevice {
-  gCO2e: number;
-}
-
-export interface EmbodiedRecord {
-  included: boolean;
-  /** Seconds charged (the run's duration). */
-  durationS: number;
-  devices: EmbodiedShare[];
-  gCO2e: number;
-  method: string;
-  source: string;
-}
+import type { EmbodiedDevice, EmbodiedRecord } from '../core/contract.js';
+export type { EmbodiedDevice, EmbodiedRecord, EmbodiedShare } from '../core/contract.js';
 
 const YEAR_S = 365.25 * 86400;
 const FORM = 'expected NAME=MASS:LIFETIME[:xCOUNT], e.g. gpu=150kg:5y or gpu=150kg:5y:x8';

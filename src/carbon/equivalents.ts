@@ -1,17 +1,10 @@
+import type { Equivalent } from '../core/contract.js';
+export type { Equivalent } from '../core/contract.js';
 /**
  * Everyday equivalents of a mass of CO2e, each with its source. Figures from the US EPA Greenhouse
  * Gas Equivalencies Calculator, "Calculations and References"
  * (https://www.epa.gov/energy/greenhouse-gas-equivalencies-calculator-calculations-and-references).
  */
-export interface Equivalent {
-  key: string;
-  label: string;
-  value: number;
-  unit: string;
-  /** gCO2e per unit. */
-  gPerUnit: number;
-  source: string;
-}
 
 const EPA = 'US EPA Greenhouse Gas Equivalencies Calculator, Calculations and References';
 const KM_PER_MILE = 1.609344;

@@ -1,5 +1,5 @@
 /** A carbon record as readable text (the `carbon` command; the report may reuse it). */
-import type { CarbonRecord } from '../run/contract.js';
+import type { CarbonRecord } from '../core/contract.js';
 
 /** Three significant digits, no exponent for everyday magnitudes. */
 export function sig(x: number, digits = 3): string {

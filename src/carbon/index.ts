@@ -10,20 +10,15 @@
  * gCO2e = measured kWh x PUE x location-based intensity (operational). Marginal intensity, embodied
  * carbon and everyday equivalents are recorded next to it, each with its source.
  */
-import { UserError } from '../errors.js';
-import { numberFlag } from '../cli/args.js';
-import type { CarbonRecord } from '../run/contract.js';
-import type { Trace } from '../measurement/types.js';
-import type { Window } from '../measurement/windows.js';
+import { UserError } from '../core/errors.js';
+import type { CarbonRecord } from '../core/contract.js';
 import { explicitIntensity, worldIntensity, type Intensity } from './intensity.js';
-import { DATASET_CHOICES, resolveRegion, type DatasetChoice, type RegionResult } from './regions.js';
+import { resolveRegion, type DatasetChoice, type RegionResult } from './regions.js';
 import { applySeries, describeSpan, readSeries, seriesMean, type IntensitySeries } from './series.js';
-import { resolvePue, PUE_PRESETS } from './pue.js';
-import { embodiedFor, parseEmbodied, type EmbodiedDevice } from './embodied.js';
+import { resolvePue } from './pue.js';
+import { embodiedFor, type EmbodiedDevice } from './embodied.js';
 import { equivalents } from './equivalents.js';
-import { cumulativeEnergy, type CumulativeEnergy } from './trace-energy.js';
 import { JOULES_PER_KWH } from './units.js';
-import { EM_LATEST_YEAR } from './datasets.js';
 
 export type { Intensity } from './intensity.js';
 export { DEFAULT_PUE, PUE_PRESETS } from './pue.js';
@@ -52,54 +47,22 @@ export interface CarbonOptions {
   runStartMs?: number | null;
 }
 
-/** parseArgs option definitions shared by every command that converts energy to carbon. */
-export const CARBON_FLAGS = {
-  'carbon-intensity': { type: 'string' },
-  'carbon-series': { type: 'string' },
-  region: { type: 'string' },
-  'carbon-dataset': { type: 'string' },
-  'carbon-year': { type: 'string' },
-  pue: { type: 'string' },
-  'pue-preset': { type: 'string' },
-  embodied: { type: 'string', multiple: true },
-} as const;
+/** A span of the meter's clock, seconds since the meter started. */
+export interface Span {
+  name?: string;
+  t0: number;
+  t1: number;
+}
 
-export const CARBON_USAGE = `Carbon (first given wins: --carbon-intensity, --carbon-series, --region; else the world average, flagged):
-  --carbon-intensity G  grid intensity in gCO2e/kWh, stated by you
-  --carbon-series FILE  CSV "timestamp,gCO2e/kWh" rows, hourly or finer, timestamps ISO 8601 with a time zone
-                        or Unix seconds; applied sample by sample to the power trace. Parts of the run
-                        outside the series use the nearest value and are flagged in run.json
-  --region CODE         ISO country (DE or DEU), Electricity Maps zone (US-CAL-CISO) or Ember aggregate (WORLD, EU);
-                        Electricity Maps yearly average where it has the place (its year is stated), else Ember
-  --carbon-dataset D    auto (default), electricity-maps or ember
-  --carbon-year Y       year of the Electricity Maps yearly averages (2021-${EM_LATEST_YEAR}; default ${EM_LATEST_YEAR})
-  --pue X               power usage effectiveness applied to energy before carbon (default 1.0, a local machine)
-  --pue-preset NAME     ${Object.entries(PUE_PRESETS)
-    .map(([k, p]) => `${k} (${p.pue})`)
-    .join(', ')}
-  --embodied SPEC       manufacturing footprint charged for the run's duration, NAME=MASS:LIFETIME[:xCOUNT],
-                        e.g. gpu=150kg:5y:x8; repeatable; none by default (kdbench ships no device footprints)`;
-
-export function carbonOptionsFromFlags(values: Record<string, unknown>): CarbonOptions {
-  const str = (k: string) => values[k] as string | undefined;
-  const dataset = str('carbon-dataset');
-  if (dataset !== undefined && !DATASET_CHOICES.includes(dataset as DatasetChoice)) {
-    throw new UserError(`--carbon-dataset ${dataset}: expected one of ${DATASET_CHOICES.join(', ')}`);
-  }
-  const pueText = str('pue');
-  const embodied = values.embodied as string[] | string | undefined;
-  const opts: CarbonOptions = {
-    intensity: numberFlag('carbon-intensity', str('carbon-intensity'), { min: 0, max: 5000 }),
-    seriesFile: str('carbon-series'),
-    region: str('region'),
-    dataset: dataset as DatasetChoice | undefined,
-    year: numberFlag('carbon-year', str('carbon-year'), { integer: true, min: 1900, max: 2100 }),
-    pue: numberFlag('pue', pueText, { min: 1, max: 5 }),
-    puePreset: str('pue-preset'),
-    embodied: (embodied === undefined ? [] : Array.isArray(embodied) ? embodied : [embodied]).map(parseEmbodied),
-  };
-  resolvePue(opts.pue, opts.puePreset);
-  return opts;
+/**
+ * The energy of a run as a function of meter time (measurement/trace-energy.ts builds it from a trace), so that
+ * an intensity series can be applied to the energy of each hour; carbon/ does not read traces itself.
+ */
+export interface EnergyTimeline {
+  /** Wall-clock time (ms since epoch) at t = 0. */
+  startWallMs: number;
+  /** Joules of all devices from t = 0 to t. */
+  energyAt(t: number): number;
 }
 
 /** Carbon settings resolved before the run starts, so that bad input fails before any work. */
@@ -111,10 +74,10 @@ export interface PreparedCarbon {
   /** The region's data, where --region was given (also when an explicit value or a series took precedence). */
   region?: RegionResult;
   series?: IntensitySeries;
-  /** Operational gCO2e of `energyJ` measured over `window` of `trace` (kWh x PUE x intensity). */
-  grams(energyJ: number, window: Window, trace: Trace): number;
+  /** Operational gCO2e of `energyJ` measured over `window` of the run (kWh x PUE x intensity). */
+  grams(energyJ: number, window: Span, timeline: EnergyTimeline): number;
   /** The run's carbon record for its total window. */
-  record(energyJ: number, window: Window, trace: Trace): CarbonRecord;
+  record(energyJ: number, window: Span, timeline: EnergyTimeline): CarbonRecord;
 }
 
 const iso = (ms: number) => new Date(ms).toISOString();
@@ -166,20 +129,14 @@ export function prepareCarbon(opts: CarbonOptions): PreparedCarbon {
   if (region) notes.push(...region.notes);
   const embodiedDevices = opts.embodied ?? [];
 
-  const energyCache = new WeakMap<Trace, CumulativeEnergy>();
-  const energyOf = (trace: Trace) => {
-    let f = energyCache.get(trace);
-    if (!f) energyCache.set(trace, (f = cumulativeEnergy(trace)));
-    return f;
-  };
-  const applied = (window: Window, trace: Trace) =>
-    series ? applySeries(series, trace.startWallMs, window.t0, window.t1, energyOf(trace)) : undefined;
+  const applied = (window: Span, timeline: EnergyTimeline) =>
+    series ? applySeries(series, timeline.startWallMs, window.t0, window.t1, (t) => timeline.energyAt(t)) : undefined;
   const kWh = (energyJ: number) => energyJ / JOULES_PER_KWH;
-  const grams = (energyJ: number, window: Window, trace: Trace) =>
-    kWh(energyJ) * pue * (applied(window, trace)?.gCO2ePerKWh ?? intensity.gCO2ePerKWh);
+  const grams = (energyJ: number, window: Span, timeline: EnergyTimeline) =>
+    kWh(energyJ) * pue * (applied(window, timeline)?.gCO2ePerKWh ?? intensity.gCO2ePerKWh);
 
-  const record = (energyJ: number, window: Window, trace: Trace): CarbonRecord => {
-    const app = applied(window, trace);
+  const record = (energyJ: number, window: Span, timeline: EnergyTimeline): CarbonRecord => {
+    const app = applied(window, timeline);
     const g = app?.gCO2ePerKWh ?? intensity.gCO2ePerKWh;
     const facilityKWh = kWh(energyJ) * pue;
     const operational = facilityKWh * g;

@@ -2,7 +2,7 @@
  * Power usage effectiveness: facility energy / IT energy. Applied to measured energy before carbon
  * (facility kWh = measured kWh x PUE) and always shown with its source.
  */
-import { UserError } from '../errors.js';
+import { UserError } from '../core/errors.js';
 
 export interface PuePreset {
   pue: number;

@@ -10,7 +10,7 @@
  * figure for the same country is recorded next to it as an alternative, so a reader sees both.
  * `--carbon-dataset ember` forces Ember (country level only).
  */
-import { UserError } from '../errors.js';
+import { UserError } from '../core/errors.js';
 import { country } from './iso3166.js';
 import {
   EMBER,
@@ -25,28 +25,11 @@ import {
 } from './datasets.js';
 import type { Intensity } from './intensity.js';
 import { suggestRegions } from './suggest.js';
+import type { AlternativeIntensity, MarginalIntensity } from '../core/contract.js';
+export type { AlternativeIntensity, MarginalIntensity } from '../core/contract.js';
 
 export type DatasetChoice = 'auto' | 'ember' | 'electricity-maps';
 export const DATASET_CHOICES: readonly DatasetChoice[] = ['auto', 'ember', 'electricity-maps'];
-
-/** The same place's figure in the dataset that was not chosen, for comparison only. */
-export interface AlternativeIntensity {
-  dataset: string;
-  region: string;
-  gCO2ePerKWh: number;
-  year?: number;
-  source: string;
-}
-
-/** Marginal intensity: the emissions of the generation that answers a change in demand. Not used for gCO2e. */
-export interface MarginalIntensity {
-  gCO2ePerKWh: number;
-  /** ISO alpha-3 country the figure belongs to. */
-  region: string;
-  year: number;
-  source: string;
-  licence: string;
-}
 
 export interface RegionResult {
   average: Intensity;

@@ -14,8 +14,9 @@
  */
 import { createHash } from 'node:crypto';
 import { readFileSync } from 'node:fs';
-import { UserError } from '../errors.js';
-import type { CumulativeEnergy } from './trace-energy.js';
+import { UserError } from '../core/errors.js';
+/** Joules of all devices from the meter's t = 0 to t. */
+export type CumulativeEnergy = (t: number) => number;
 
 export const MAX_STEP_S = 3600;
 

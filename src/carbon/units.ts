@@ -2,7 +2,7 @@
  * Parsing of quantities given on the command line: energy ("1.5kWh"), durations ("90m", "5y"),
  * masses ("150kg"). Every failure is a UserError naming the flag and the accepted forms.
  */
-import { UserError } from '../errors.js';
+import { UserError } from '../core/errors.js';
 
 const J_PER_KWH = 3.6e6;
 

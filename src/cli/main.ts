@@ -3,7 +3,7 @@
  * kdbench command line. Each command lives in src/cli/commands/NAME.ts and exports
  * `run(argv): Promise<number>` (the exit code) and `usage` (its help text).
  */
-import { isUserError, InterruptedError } from '../errors.js';
+import { isUserError, InterruptedError } from '../core/errors.js';
 
 interface Command {
   summary: string;
@@ -40,7 +40,7 @@ export async function main(argv: string[]): Promise<number> {
     return name === undefined ? 2 : 0;
   }
   if (name === '--version' || name === '-V') {
-    const { packageVersion } = await import('../run/environment.js');
+    const { packageVersion } = await import('../core/host.js');
     process.stdout.write(`${packageVersion()}\n`);
     return 0;
   }

@@ -2,12 +2,7 @@
  * Progress on long work, on stderr (stdout stays clean for machine output): a redrawn bar with
  * the time left on a terminal, plain lines (every 10 % and at the end) otherwise.
  */
-export interface ProgressSink {
-  begin(label: string, total: number): void;
-  update(done: number, detail?: string): void;
-  end(detail?: string): void;
-  log(line: string): void;
-}
+import type { ProgressSink } from '../run/progress.js';
 
 function fmtSeconds(s: number): string {
   if (!Number.isFinite(s)) return '?';

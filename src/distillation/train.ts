@@ -1,7 +1,8 @@
 import { tf } from './backend.js';
 import { crossEntropy, hintonLoss, type DistillationLossConfig } from './loss.js';
-import { rng, shuffled } from './random.js';
-import type { TextClassifier } from './models/types.js';
+import { rng, shuffled } from '../core/random.js';
+import type { TextClassifier, TrainConfig } from './models/types.js';
+export type { TrainConfig } from './models/types.js';
 
 /** Encoded examples: ids row-major [n, seqLen], labels [n]. */
 export interface EncodedSet {
@@ -9,12 +10,6 @@ export interface EncodedSet {
   labels: Int32Array;
   n: number;
   seqLen: number;
-}
-
-export interface TrainConfig {
-  epochs: number;
-  batchSize: number;
-  learningRate: number;
 }
 
 export interface TrainOptions {

@@ -4,7 +4,7 @@
  */
 import { probeAll, selectSources, type Probes, type Selection } from './select.js';
 import { cpuPowerPerCore, DRAM_WATTS_PER_GB, DRAM_WATTS_PER_GB_SOURCE } from './constants.js';
-import { cpuModel } from '../run/environment.js';
+import { cpuModel } from '../core/host.js';
 
 export type MeterStatus = 'ok' | 'partial' | 'unavailable';
 

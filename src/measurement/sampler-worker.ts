@@ -11,6 +11,7 @@ import { Integrator } from './integrator.js';
 import { createSource } from './sources/index.js';
 import { readStat } from './proc.js';
 import type { DomainInfo, EnergySource, Sample, SourceSpec, Trace } from './types.js';
+import { SAMPLE_COLUMNS } from '../core/contract.js';
 
 export interface WorkerInit {
   anchor: ClockAnchor;
@@ -24,8 +25,6 @@ export type ToWorker =
 export type FromWorker =
   { type: 'ready'; domains: DomainInfo[]; failed: string[] } | { type: 'trace'; trace: Trace } | { type: 'error'; message: string };
 
-export const SAMPLE_COLUMNS = ['t_s', 'timestamp', 'device', 'method', 'power_w', 'energy_j', 'phase'];
-
 const init = workerData as WorkerInit;
 const port = parentPort!;
 const clock = new Clock(init.anchor);
@@ -36,7 +35,7 @@ let phase = '';
 let methods = new Map<string, string>();
 const threadCpu0 = readStat('/proc/thread-self/stat')?.selfS ?? 0;
 const fd = openSync(init.csvPath, 'a');
-writeSync(fd, stringify([SAMPLE_COLUMNS]));
+writeSync(fd, stringify([[...SAMPLE_COLUMNS]]));
 
 function poll(sources: EnergySource[]): void {
   const now = clock.now();

@@ -1,6 +1,6 @@
 import type { SmiGpuSpec, SourceSpec } from './types.js';
 import { cpuPowerPerCore, DRAM_WATTS_PER_GB, DRAM_WATTS_PER_GB_SOURCE } from './constants.js';
-import { cpuModel } from '../run/environment.js';
+import { cpuModel } from '../core/host.js';
 import { probeNvml, probeSmi, nvidiaSmiBinary, type NvmlProbe, type SmiProbe } from './gpu-probe.js';
 import { discoverRapl, powercapRoot, type RaplDiscovery } from './rapl.js';
 import { nvmlLibraryPath } from './nvml.js';

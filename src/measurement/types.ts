@@ -1,24 +1,5 @@
-/** How an energy figure was obtained. Never show an "estimated" figure as a measurement. */
-export type Method = 'counter' | 'sampled' | 'estimated';
-
-/** A device (energy domain) covered by a source, as announced when the source starts. */
-export interface DomainInfo {
-  /** "gpu:0", "cpu", "dram", "cpu:package-0" ... */
-  device: string;
-  method: Method;
-  /** Where the numbers come from, in words a reader can check ("NVML nvmlDeviceGetTotalEnergyConsumption", ...). */
-  source: string;
-  /** What exactly is covered (the process, the machine, one GPU ...). */
-  scope: string;
-  /**
-   * Uncertainty model: |error| <= relative * E + absoluteW * duration + 2 * stalenessS * mean power
-   * (a counter read at a window boundary may be this old), plus, for sampled power, the
-   * sample-spacing and gap terms computed from the trace (see windows.ts).
-   */
-  uncertainty: { relative: number; absoluteW: number; basis: string; stalenessS?: number };
-  /** Smallest step of the reading, in words ("1 mJ", "1 uJ", "0.01 W every 100 ms"). */
-  resolution?: string;
-}
+import type { DomainInfo } from '../core/contract.js';
+export type { DomainInfo, Method } from '../core/contract.js';
 
 /**
  * One raw reading. A source reports either a cumulative energy (counters and CPU-time models,

@@ -1,25 +1,12 @@
-import type { DomainInfo, Gap, Method, Sample, Trace } from './types.js';
+import type { DomainInfo, Gap, Sample, Trace } from './types.js';
+import type { DomainEnergy } from '../core/contract.js';
+export type { DomainEnergy } from '../core/contract.js';
 
 /** A named span on the meter's clock. */
 export interface Window {
   name: string;
   t0: number;
   t1: number;
-}
-
-export interface DomainEnergy {
-  device: string;
-  energyJ: number;
-  method: Method;
-  source: string;
-  /** Bound on the error of energyJ, joules (see DomainInfo.uncertainty). */
-  uncertaintyJ: number;
-  /** Share of the window covered by this device's samples (1 = fully). */
-  coverage: number;
-  /** Idle-baseline power times the window's duration, where a baseline was measured. */
-  idleJ?: number;
-  /** Seconds of the window that the integrator bridged over an outage of the source (or that no sample covers). */
-  gapS?: number;
 }
 
 export interface WindowEnergy {

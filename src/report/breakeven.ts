@@ -13,7 +13,7 @@
  * trained only to be distilled, it belongs in C; that figure is given too (nStarWithTeacherTraining).
  * t and s are gross joules per inference at the same batch size.
  */
-import type { RunJson } from '../run/contract.js';
+import type { RunJson } from '../core/contract.js';
 import { referenceInference, teacherOf } from './metrics.js';
 
 export interface BreakEven {

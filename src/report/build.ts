@@ -1,5 +1,5 @@
 /** Assembles a run's report: charts (PNG) and the blocks both report.md and report.html are rendered from. */
-import type { RunJson } from '../run/contract.js';
+import type { RunJson } from '../core/contract.js';
 import { h, list, p, warning, type Block } from './doc.js';
 import { renderPng } from './render.js';
 import { isPartial, partialReason } from './load.js';

@@ -13,7 +13,7 @@
  */
 import { createHash } from 'node:crypto';
 import { stringify } from 'csv-stringify/sync';
-import type { RunJson } from '../run/contract.js';
+import type { RunJson } from '../core/contract.js';
 import type { DomainEnergy } from '../measurement/windows.js';
 import { country } from '../carbon/iso3166.js';
 import { envInfo, osShort } from './environment.js';

@@ -1,5 +1,5 @@
 /** Typed reading of run.environment (a free-form record in the contract); absent fields stay undefined. */
-import type { RunJson } from '../run/contract.js';
+import type { RunJson } from '../core/contract.js';
 
 export interface EnvInfo {
   hostname?: string;

@@ -4,7 +4,7 @@
  */
 import { mkdirSync } from 'node:fs';
 import { join } from 'node:path';
-import { writeFileAtomic } from '../run/run-dir.js';
+import { writeFileAtomic } from '../core/files.js';
 import { readRun } from './load.js';
 import { readSamples } from './samples.js';
 import { buildReport } from './build.js';

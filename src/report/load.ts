@@ -1,8 +1,8 @@
 /** Reads and checks a run directory's run.json: not a run, a newer schema and a partial run are told apart. */
 import { existsSync, readFileSync, statSync } from 'node:fs';
 import { join } from 'node:path';
-import { UserError } from '../errors.js';
-import { SCHEMA_VERSION, type RunJson } from '../run/contract.js';
+import { UserError } from '../core/errors.js';
+import { SCHEMA_VERSION, type RunJson } from '../core/contract.js';
 
 const isObject = (x: unknown): x is Record<string, unknown> => typeof x === 'object' && x !== null && !Array.isArray(x);
 

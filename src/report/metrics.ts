@@ -1,5 +1,5 @@
 /** Per-model figures the reports share: the inference rows a model is judged by and its ratios to the teacher. */
-import type { ComparisonRecord, InferenceRecord, ModelRecord, RunJson } from '../run/contract.js';
+import type { ComparisonRecord, InferenceRecord, ModelRecord, RunJson } from '../core/contract.js';
 
 export function comparisonsOf(run: RunJson): ComparisonRecord[] {
   return Array.isArray(run.comparisons) ? run.comparisons : [];

@@ -1,6 +1,7 @@
 /** Reads samples.csv (written by the sampler with csv-stringify) back into rows. */
 import { existsSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
+import { SAMPLE_COLUMNS } from '../core/contract.js';
 
 export interface SampleRow {
   /** Seconds since the meter started. */
@@ -63,7 +64,7 @@ export function readSamples(dir: string, file = 'samples.csv'): SamplesFile {
   const need = ['t_s', 'timestamp', 'device', 'power_w', 'energy_j'];
   const missing = need.filter((n) => col(n) < 0);
   if (missing.length > 0) return { rows: [], problems: [`${file}: columns ${missing.join(', ')} missing; not a kdbench samples file`] };
-  const [it, iTime, iDev, iMethod, iP, iE, iPhase] = ['t_s', 'timestamp', 'device', 'method', 'power_w', 'energy_j', 'phase'].map(col);
+  const [it, iTime, iDev, iMethod, iP, iE, iPhase] = SAMPLE_COLUMNS.map(col);
   const rows: SampleRow[] = [];
   let bad = 0;
   for (const r of table) {

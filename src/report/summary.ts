@@ -1,6 +1,6 @@
 /** summary.csv (a row per model) and inference.csv (every model at every batch size), written with csv-stringify. */
 import { stringify } from 'csv-stringify/sync';
-import type { RunJson } from '../run/contract.js';
+import type { RunJson } from '../core/contract.js';
 import { modelFigures } from './metrics.js';
 
 /** Unknown values are empty cells, never 0. */

@@ -2,10 +2,19 @@ import { join } from 'node:path';
 import { Meter } from '../measurement/meter.js';
 import { energyByWindow, meanPower, seriesByDevice, type Window, type WindowEnergy } from '../measurement/windows.js';
 import type { SourceSpec, Trace } from '../measurement/types.js';
+import { energyTimeline } from '../measurement/trace-energy.js';
 import type { PreparedCarbon } from '../carbon/index.js';
-import { packageVersion } from './environment.js';
-import { SCHEMA_VERSION, type InferenceRecord, type ModelRecord, type PhaseRecord, type RunJson, type RunStatus } from './contract.js';
-import { writeJsonAtomic } from './run-dir.js';
+import { packageVersion } from '../core/host.js';
+import {
+  SCHEMA_VERSION,
+  type DatasetRecord,
+  type InferenceRecord,
+  type ModelRecord,
+  type PhaseRecord,
+  type RunJson,
+  type RunStatus,
+} from '../core/contract.js';
+import { writeJsonAtomic } from '../core/files.js';
 
 export interface RecorderOptions {
   dir: string;
@@ -38,7 +47,7 @@ export class RunRecorder {
   private baselineWindow?: Window;
   readonly models: ModelRecord[] = [];
   readonly inference: Omit<InferenceRecord, 'energyJ' | 'uncertaintyJ' | 'energyJPer1000' | 'gCO2ePer1000'>[] = [];
-  dataset?: Record<string, unknown>;
+  dataset?: DatasetRecord;
   private readonly startedAt: string;
   private finished?: RunJson;
 
@@ -150,6 +159,7 @@ export class RunRecorder {
     const clock = this.meter.clock;
     // One interpolated series per device serves the baseline, every phase and the total.
     const series = seriesByDevice(trace);
+    const timeline = energyTimeline(trace);
     const idle = this.baselineWindow ? meanPower(trace, this.baselineWindow, series) : undefined;
     const windows: Window[] = this.phases.map((p) => ({ name: p.name, t0: p.t0, t1: p.t1 }));
     const totalWindow: Window | undefined =
@@ -157,7 +167,7 @@ export class RunRecorder {
     const all = energyByWindow(trace, totalWindow ? [...windows, totalWindow] : windows, idle, series);
     const energies = all.slice(0, windows.length);
     const phases: PhaseRecord[] = energies.map((w, i) =>
-      toPhaseRecord(w, this.phases[i].model, clock.iso.bind(clock), (j) => o.carbon.grams(j, windows[i], trace)),
+      toPhaseRecord(w, this.phases[i].model, clock.iso.bind(clock), (j) => o.carbon.grams(j, windows[i], timeline)),
     );
     const total = totalWindow ? all[windows.length] : undefined;
     const totals: RunJson['totals'] = total
@@ -179,7 +189,7 @@ export class RunRecorder {
         energyJ,
         uncertaintyJ: p?.uncertaintyJ ?? NaN,
         energyJPer1000: per1000,
-        gCO2ePer1000: p ? o.carbon.grams(p.energyJ, { name: p.name, t0: p.t0, t1: p.t1 }, trace) * (1000 / r.inferences) : NaN,
+        gCO2ePer1000: p ? o.carbon.grams(p.energyJ, { name: p.name, t0: p.t0, t1: p.t1 }, timeline) * (1000 / r.inferences) : NaN,
       };
     });
     const wall = Math.max(endT, 1e-9);
@@ -210,7 +220,7 @@ export class RunRecorder {
           : null,
       phases,
       totals,
-      carbon: totals && totalWindow ? o.carbon.record(totals.energyJ, totalWindow, trace) : null,
+      carbon: totals && totalWindow ? o.carbon.record(totals.energyJ, totalWindow, timeline) : null,
       inference,
     };
   }

@@ -1,17 +1,6 @@
-import { mkdirSync, readdirSync, existsSync, writeFileSync, renameSync, statSync } from 'node:fs';
+import { mkdirSync, readdirSync, existsSync, statSync } from 'node:fs';
 import { join, resolve } from 'node:path';
-import { UserError } from '../errors.js';
-
-/** Writes a file atomically: a temporary file in the same folder, then rename. */
-export function writeFileAtomic(path: string, data: string | Uint8Array): void {
-  const tmp = `${path}.tmp-${process.pid}`;
-  writeFileSync(tmp, data);
-  renameSync(tmp, path);
-}
-
-export function writeJsonAtomic(path: string, value: unknown): void {
-  writeFileAtomic(path, JSON.stringify(value, null, 2) + '\n');
-}
+import { UserError } from '../core/errors.js';
 
 function stamp(d: Date): string {
   return d

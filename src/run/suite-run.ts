@@ -1,6 +1,6 @@
 import { basename, dirname, join, relative, resolve } from 'node:path';
 import { statSync } from 'node:fs';
-import { InterruptedError } from '../errors.js';
+import { InterruptedError } from '../core/errors.js';
 import { selectBackend, tf } from '../distillation/backend.js';
 import { prepareData, type PreparedData } from '../distillation/data/prepare.js';
 import { buildModel } from '../distillation/models/build.js';
@@ -9,19 +9,20 @@ import { resolveTeacherPath } from '../distillation/models/reuse.js';
 import type { TextClassifier } from '../distillation/models/types.js';
 import { predictLogits, train } from '../distillation/train.js';
 import { accuracy, argmaxRows, macroF1 } from '../distillation/metrics.js';
-import { deriveSeed } from '../distillation/random.js';
+import { deriveSeed } from '../core/random.js';
 import { benchmarkInference } from '../benchmark/inference.js';
+import { tfjsBatchRunner } from '../distillation/infer.js';
 import { inferenceSchedule } from '../benchmark/schedule.js';
 import { aggregateInference, compareModels, type Correctness } from '../benchmark/aggregate.js';
 import { probeAll, selectSources } from '../measurement/select.js';
 import type { PreparedCarbon } from '../carbon/index.js';
 import type { LoadedSuite, ModelSpec, Suite, TrainableSpec } from '../suites/types.js';
 import { effectiveSuite } from '../suites/load.js';
-import type { ProgressSink } from '../cli/progress.js';
+import type { ProgressSink } from './progress.js';
 import { collectEnvironment, gpuInventory } from './environment.js';
 import { RunRecorder } from './recorder.js';
-import { writeJsonAtomic } from './run-dir.js';
-import type { ModelRecord, ModelRole, RunJson } from './contract.js';
+import { writeJsonAtomic } from '../core/files.js';
+import type { ModelRecord, ModelRole, RunJson } from '../core/contract.js';
 
 export interface SuiteRunOptions {
   loaded: LoadedSuite;
@@ -278,7 +279,7 @@ async function benchmarkAll(
   for (const slot of schedule) {
     const model = byName.get(slot.model)!;
     rec.phase(slot.phase, slot.model);
-    const r = await benchmarkInference(model, data.test, slot.batchSize, suite.inference.timeMs);
+    const r = await benchmarkInference(tfjsBatchRunner(model, data.test, slot.batchSize), suite.inference.timeMs);
     rec.inference.push({
       model: slot.model,
       batchSize: slot.batchSize,

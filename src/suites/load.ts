@@ -3,8 +3,8 @@ import { createHash } from 'node:crypto';
 import { join, resolve, extname, basename } from 'node:path';
 import { parse as parseYaml } from 'yaml';
 import AjvModule, { type ErrorObject } from 'ajv';
-import { UserError } from '../errors.js';
-import { PACKAGE_ROOT } from '../run/environment.js';
+import { UserError } from '../core/errors.js';
+import { PACKAGE_ROOT } from '../core/host.js';
 import type { LoadedSuite, Suite } from './types.js';
 
 export const SUITES_DIR = join(PACKAGE_ROOT, 'suites');

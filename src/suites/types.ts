@@ -1,20 +1,11 @@
 import type { TrainConfig } from '../distillation/train.js';
 import type { DistillationLossConfig } from '../distillation/loss.js';
+import type { DatasetSpec } from '../distillation/data/types.js';
+import type { TrainableSpec } from '../distillation/models/types.js';
 
-export interface DatasetSpec {
-  name: 'spam-assassin' | 'brown-genre';
-  /** brown-genre: words per passage (default 100). */
-  passageWords?: number;
-  testFraction: number;
-  maxExamples?: number;
-  vocabSize: number;
-  seqLen: number;
-}
+export type { DatasetSpec, TrainableSpec };
 
-export type TrainableSpec =
-  | { name: string; kind: 'transformer'; dModel: number; heads: number; layers: number; ffDim: number; train: TrainConfig }
-  | { name: string; kind: 'embedding-bag'; dModel: number; hidden: number; train: TrainConfig }
-  | { name: string; kind: 'bilstm'; dModel: number; hidden: number; train: TrainConfig };
+
 
 /** A model saved by kdbench (model.json + weights.bin + vocab.json), used as it is instead of trained. */
 export interface SavedSpec {

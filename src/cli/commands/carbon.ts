@@ -3,11 +3,11 @@
  * rules as a run (intensity precedence, PUE, marginal, embodied, equivalents) and prints it.
  */
 import { parseCommandArgs } from '../args.js';
-import { UserError } from '../../errors.js';
-import { CARBON_FLAGS, CARBON_USAGE, carbonOptionsFromFlags, prepareCarbon } from '../../carbon/index.js';
+import { UserError } from '../../core/errors.js';
+import { prepareCarbon } from '../../carbon/index.js';
+import { CARBON_FLAGS, CARBON_USAGE, carbonOptionsFromFlags } from '../carbon-flags.js';
 import { formatCarbon } from '../../carbon/format.js';
 import { parseDuration, parseEnergy } from '../../carbon/units.js';
-import type { Trace } from '../../measurement/types.js';
 
 export const usage = `Usage: kdbench carbon --energy E [options]
 
@@ -49,24 +49,17 @@ export async function run(argv: string[]): Promise<number> {
     throw new UserError('--embodied needs --duration: the embodied charge is for the time of use');
   const carbon = prepareCarbon({ ...opts, runStartMs: usesSeries ? startMs : null });
 
-  // A trace of constant power over the interval, so the run's own code path converts it.
+  // Constant power over the interval: energy so far grows linearly with time.
   const dur = durationS ?? 0;
-  const trace: Trace = {
+  const timeline = {
     startWallMs: startMs ?? Date.now(),
-    domains: [],
-    samples: [
-      { t: 0, device: 'input', powerW: dur > 0 ? energyJ / dur : 0, energyJ: 0, phase: 'total' },
-      { t: dur, device: 'input', powerW: dur > 0 ? energyJ / dur : 0, energyJ, phase: 'total' },
-    ],
-    problems: [],
-    samplerCpuS: 0,
-    intervalMs: 0,
+    energyAt: (t: number) => (dur > 0 ? energyJ * Math.min(1, Math.max(0, t / dur)) : t >= 0 ? energyJ : 0),
   };
-  const record = carbon.record(energyJ, { name: 'total', t0: 0, t1: dur }, trace);
+  const record = carbon.record(energyJ, { name: 'total', t0: 0, t1: dur }, timeline);
   if (record.series && !record.series.complete) {
     throw new UserError(
       `--carbon-series ${record.series.file}: covers ${record.series.startedAt} to ${record.series.endedAt}, not all of ` +
-        `${new Date(trace.startWallMs).toISOString()} + ${dur} s: ${record.series.uncoveredBeforeS > 0 ? `the first ${record.series.uncoveredBeforeS} s` : ''}` +
+        `${new Date(timeline.startWallMs).toISOString()} + ${dur} s: ${record.series.uncoveredBeforeS > 0 ? `the first ${record.series.uncoveredBeforeS} s` : ''}` +
         `${record.series.uncoveredBeforeS > 0 && record.series.uncoveredAfterS > 0 ? ' and ' : ''}${record.series.uncoveredAfterS > 0 ? `the last ${record.series.uncoveredAfterS} s` : ''} fall outside it`,
     );
   }

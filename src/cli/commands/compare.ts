@@ -1,6 +1,6 @@
 /** `kdbench compare RUN_DIR...`: runs side by side (same suite on other machines or regions, or different suites). */
 import { parseCommandArgs } from '../args.js';
-import { UserError } from '../../errors.js';
+import { UserError } from '../../core/errors.js';
 import { createRunDir } from '../../run/run-dir.js';
 
 export const usage = `Usage: kdbench compare RUN_DIR RUN_DIR... [options]

@@ -7,9 +7,10 @@ import { spawn, type ChildProcess } from 'node:child_process';
 import { accessSync, constants, statSync } from 'node:fs';
 import { basename } from 'node:path';
 import os from 'node:os';
-import { UserError } from '../../errors.js';
+import { UserError } from '../../core/errors.js';
 import { numberFlag, parseCommandArgs } from '../args.js';
-import { CARBON_FLAGS, CARBON_USAGE, carbonOptionsFromFlags, prepareCarbon } from '../../carbon/index.js';
+import { prepareCarbon } from '../../carbon/index.js';
+import { CARBON_FLAGS, CARBON_USAGE, carbonOptionsFromFlags } from '../carbon-flags.js';
 import { probeAll, selectSources } from '../../measurement/select.js';
 import { which } from '../../measurement/which.js';
 import { readStat } from '../../measurement/proc.js';
@@ -17,7 +18,7 @@ import { PhaseMarkerFilter } from '../../measurement/phase-markers.js';
 import { RunRecorder } from '../../run/recorder.js';
 import { createRunDir } from '../../run/run-dir.js';
 import { collectEnvironment, gpuInventory } from '../../run/environment.js';
-import type { RunJson } from '../../run/contract.js';
+import type { RunJson } from '../../core/contract.js';
 
 export const usage = `Usage: kdbench measure [options] -- CMD [ARGS...]
 

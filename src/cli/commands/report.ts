@@ -1,6 +1,6 @@
 /** `kdbench report RUN_DIR`: rebuild every report file of a run from run.json and samples.csv, running nothing. */
 import { parseCommandArgs } from '../args.js';
-import { UserError } from '../../errors.js';
+import { UserError } from '../../core/errors.js';
 
 export const usage = `Usage: kdbench report RUN_DIR [--quiet]
 

@@ -2,8 +2,9 @@
 import { existsSync, readdirSync, rmdirSync } from 'node:fs';
 import { join, relative } from 'node:path';
 import { parseCommandArgs, numberFlag } from '../args.js';
-import { UserError } from '../../errors.js';
-import { CARBON_FLAGS, CARBON_USAGE, carbonOptionsFromFlags, prepareCarbon } from '../../carbon/index.js';
+import { UserError } from '../../core/errors.js';
+import { prepareCarbon } from '../../carbon/index.js';
+import { CARBON_FLAGS, CARBON_USAGE, carbonOptionsFromFlags } from '../carbon-flags.js';
 import { loadSuite, availableSuites, DEFAULT_SUITE } from '../../suites/load.js';
 import { BACKENDS, checkBackendName } from '../../distillation/backend.js';
 import { resolveTeacherPath } from '../../distillation/models/reuse.js';

@@ -2,7 +2,7 @@ import { readFileSync } from 'node:fs';
 import { createRequire } from 'node:module';
 import { dirname, join } from 'node:path';
 import type { Dataset, Example } from './types.js';
-import { dependencyVersion } from '../../run/environment.js';
+import { dependencyVersion } from '../../core/host.js';
 
 const require = createRequire(import.meta.url);
 

@@ -1,10 +1,11 @@
-import type { DatasetSpec } from '../../suites/types.js';
-import { UserError } from '../../errors.js';
+import type { DatasetRecord } from '../../core/contract.js';
+import type { DatasetSpec } from './types.js';
+import { UserError } from '../../core/errors.js';
 import { loadSpamAssassin } from './spam-assassin.js';
 import { loadBrownGenre } from './brown.js';
 import { stratifiedSample, stratifiedSplit } from './split.js';
 import { buildVocabulary, encodeAll, type Vocabulary } from './tokenizer.js';
-import { deriveSeed } from '../random.js';
+import { deriveSeed } from '../../core/random.js';
 import type { Dataset, Example } from './types.js';
 import type { EncodedSet } from '../train.js';
 
@@ -16,7 +17,7 @@ export interface PreparedData {
   /** The group (source text) of each test example, where the dataset has groups: for cluster-aware statistics. */
   testGroups?: string[];
   /** What run.json records about the data. */
-  record: Record<string, unknown>;
+  record: DatasetRecord;
 }
 
 const LOADERS: Record<DatasetSpec['name'], (spec: DatasetSpec) => Dataset> = {

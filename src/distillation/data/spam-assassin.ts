@@ -1,6 +1,6 @@
 import { createRequire } from 'node:module';
 import type { Dataset, Example } from './types.js';
-import { dependencyVersion } from '../../run/environment.js';
+import { dependencyVersion } from '../../core/host.js';
 
 const require = createRequire(import.meta.url);
 

@@ -1,5 +1,5 @@
 import type { Example } from './types.js';
-import { rng, shuffled } from '../random.js';
+import { rng, shuffled } from '../../core/random.js';
 
 export interface Split {
   train: Example[];

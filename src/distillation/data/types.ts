@@ -15,3 +15,14 @@ export interface Dataset {
   examples: Example[];
   source: { package: string; version: string | null; licence: string };
 }
+
+/** The data a suite asks for (its `dataset` field). */
+export interface DatasetSpec {
+  name: 'spam-assassin' | 'brown-genre';
+  /** brown-genre: words per passage (default 100). */
+  passageWords?: number;
+  testFraction: number;
+  maxExamples?: number;
+  vocabSize: number;
+  seqLen: number;
+}

@@ -1,5 +1,5 @@
-import type { TrainableSpec } from '../../suites/types.js';
-import { UserError } from '../../errors.js';
+import type { TrainableSpec } from './types.js';
+import { UserError } from '../../core/errors.js';
 import { TransformerClassifier } from './transformer.js';
 import { EmbeddingBagClassifier } from './embedding-bag.js';
 import { BiLstmClassifier } from './bilstm.js';

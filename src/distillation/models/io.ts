@@ -7,8 +7,8 @@ import { createHash } from 'node:crypto';
 import { existsSync, mkdirSync, readFileSync, statSync, writeFileSync } from 'node:fs';
 import { dirname, join, resolve } from 'node:path';
 import { tf } from '../backend.js';
-import { UserError } from '../../errors.js';
-import { packageVersion } from '../../run/environment.js';
+import { UserError } from '../../core/errors.js';
+import { packageVersion } from '../../core/host.js';
 import { buildFromArchitecture } from './build.js';
 import type { TextClassifier } from './types.js';
 

@@ -1,5 +1,5 @@
 import { tf } from '../backend.js';
-import { rng } from '../random.js';
+import { rng } from '../../core/random.js';
 
 /** Creates a model's variables from one seed, in a fixed order, so a seed reproduces the weights. */
 export class ParamFactory {

@@ -1,6 +1,6 @@
 import { existsSync, readFileSync } from 'node:fs';
 import { join, resolve } from 'node:path';
-import { UserError } from '../../errors.js';
+import { UserError } from '../../core/errors.js';
 import { resolveModelJson } from './io.js';
 
 /**

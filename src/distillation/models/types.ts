@@ -12,3 +12,16 @@ export interface TextClassifier {
   paramCount(): number;
   dispose(): void;
 }
+
+/** A model a suite asks to train (its `teacher` or `students` entries). */
+export type TrainableSpec =
+  | { name: string; kind: 'transformer'; dModel: number; heads: number; layers: number; ffDim: number; train: TrainConfig }
+  | { name: string; kind: 'embedding-bag'; dModel: number; hidden: number; train: TrainConfig }
+  | { name: string; kind: 'bilstm'; dModel: number; hidden: number; train: TrainConfig };
+
+/** How a model is trained: epochs over the training split, batch size, Adam's learning rate. */
+export interface TrainConfig {
+  epochs: number;
+  batchSize: number;
+  learningRate: number;
+}

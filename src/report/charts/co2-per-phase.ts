@@ -1,5 +1,5 @@
 import type { ChartConfiguration } from 'chart.js';
-import type { RunJson } from '../../run/contract.js';
+import type { RunJson } from '../../core/contract.js';
 import { ROLE_COLOURS, ROLE_LEGEND, roleOf } from './common.js';
 
 /** gCO2e per phase (operational: energy x PUE x intensity). Undefined when the run has no carbon figures. */

@@ -1,5 +1,5 @@
 /** Colours and helpers shared by the charts. */
-import type { RunJson } from '../../run/contract.js';
+import type { RunJson } from '../../core/contract.js';
 
 export const ROLE_COLOURS: Record<string, string> = {
   teacher: '#c0392b',

@@ -1,5 +1,5 @@
 import type { ChartConfiguration } from 'chart.js';
-import type { RunJson } from '../../run/contract.js';
+import type { RunJson } from '../../core/contract.js';
 import { ROLE_COLOURS, ROLE_LEGEND, roleOf } from './common.js';
 
 /** Energy per phase: one bar per phase, coloured by the role of the model the phase belongs to. */

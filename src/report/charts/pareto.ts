@@ -1,6 +1,6 @@
 /** Accuracy against energy per 1,000 inferences, with the Pareto front (no other model is both cheaper and more accurate). */
 import type { ChartConfiguration, Plugin } from 'chart.js';
-import type { RunJson } from '../../run/contract.js';
+import type { RunJson } from '../../core/contract.js';
 import { modelFigures } from '../metrics.js';
 import { ROLE_COLOURS } from './common.js';
 

@@ -1,6 +1,6 @@
 /** Power over time per device, with the run's phases drawn as numbered bands behind the lines. */
 import type { ChartConfiguration, Plugin } from 'chart.js';
-import type { RunJson } from '../../run/contract.js';
+import type { RunJson } from '../../core/contract.js';
 import type { SampleRow } from '../samples.js';
 import { DEVICE_COLOURS, ROLE_BANDS, roleOf } from './common.js';
 

@@ -5,8 +5,8 @@
  */
 import { realpathSync } from 'node:fs';
 import { basename } from 'node:path';
-import { UserError } from '../../errors.js';
-import type { RunJson } from '../../run/contract.js';
+import { UserError } from '../../core/errors.js';
+import type { RunJson } from '../../core/contract.js';
 
 export type CompareMode = 'model' | 'suite';
 

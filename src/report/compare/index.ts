@@ -2,7 +2,7 @@
 import { mkdirSync } from 'node:fs';
 import { join } from 'node:path';
 import { stringify } from 'csv-stringify/sync';
-import { writeFileAtomic } from '../../run/run-dir.js';
+import { writeFileAtomic } from '../../core/files.js';
 import { readRun } from '../load.js';
 import { renderMarkdown } from '../markdown.js';
 import { renderHtml } from '../html.js';

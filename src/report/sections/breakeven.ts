@@ -1,5 +1,5 @@
 /** The break-even section: when distillation pays back its own energy, with the assumption stated. */
-import type { RunJson } from '../../run/contract.js';
+import type { RunJson } from '../../core/contract.js';
 import { breakEvenSentence, breakEvens, inferencesInWords, type BreakEven } from '../breakeven.js';
 import { h, p, table, warning, type Block } from '../doc.js';
 import { plusMinus, sig } from '../format.js';

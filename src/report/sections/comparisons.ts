@@ -1,5 +1,5 @@
 /** Paired comparisons with 95 % intervals (student vs teacher, distilled vs control), where the run has repeats. */
-import type { RunJson } from '../../run/contract.js';
+import type { RunJson } from '../../core/contract.js';
 import { h, p, table, type Block } from '../doc.js';
 import { ci, sig } from '../format.js';
 import { comparisonsOf } from '../metrics.js';

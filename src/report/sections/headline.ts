@@ -1,5 +1,5 @@
 /** The headline: one sentence per student, and the per-model table an auditor or board reads first. */
-import type { RunJson } from '../../run/contract.js';
+import type { RunJson } from '../../core/contract.js';
 import { h, p, table, type Block } from '../doc.js';
 import { bytes, ci, int, pct, plusMinus, ratio, sig } from '../format.js';
 import { estimateTag, modelFigures, teacherOf } from '../metrics.js';

@@ -1,5 +1,5 @@
 /** Methodology, generated from the run: meters, sampling, baseline, uncertainty, carbon inputs, inventory, how to reproduce. */
-import type { RunJson } from '../../run/contract.js';
+import type { RunJson } from '../../core/contract.js';
 import { h, list, p, table, warning, type Block, type Inline } from '../doc.js';
 import { bytes, pct, sig } from '../format.js';
 import { envInfo } from '../environment.js';

