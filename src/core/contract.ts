@@ -105,6 +105,14 @@ export interface GpuInfo {
   index: number;
   name: string;
   uuid: string;
+  /** PCI bus id ("00000000:3B:00.0"), where the probe read it. */
+  pciBusId?: string;
+  /** Driver version, where the probe read it. */
+  driverVersion?: string;
+  /** Enforced power limit, watts, where the probe read it. */
+  powerLimitW?: number;
+  /** Total memory, bytes, where the probe read it. */
+  memoryBytes?: number;
 }
 
 /** The hardware and software inventory of a run (run/environment.ts); older runs may lack any field. */
@@ -113,7 +121,7 @@ export interface EnvironmentRecord {
   cpu?: { model: string; logicalCores: number; physicalCores: number | null; vendor?: string | null };
   memoryBytes?: number;
   /** GPUs found (index, name, uuid; other writers may give model and memoryBytes). */
-  gpus?: (Partial<GpuInfo> & { model?: string; memoryBytes?: number })[];
+  gpus?: (Partial<GpuInfo> & { model?: string })[];
   system?: { manufacturer: string; model: string; virtual: boolean } | null;
   os?: { platform: string; distro?: string; release: string; kernel?: string; arch: string };
   node?: string;
