@@ -2,6 +2,7 @@
  * The layers of src/ (docs/architecture.md), checked by `npm run lint`: imports point only down.
  *
  *   cli            the commands: flags, usage, exit codes
+ *   scale          sweeps over many machines: plans, Slurm/Kubernetes scripts, collecting their runs
  *   run            orchestration: one run lifecycle for every kind of run; calls report at the end
  *   report         a pure function of a run directory: HTML, Markdown, CSVs, charts, compare
  *   suites         suite files: schema, loading, validation
@@ -17,7 +18,8 @@ const LAYERS = {
   suites: ['core', 'measurement', 'carbon', 'distillation', 'benchmark'],
   report: ['core', 'measurement', 'carbon', 'distillation', 'benchmark', 'suites'],
   run: ['core', 'measurement', 'carbon', 'distillation', 'benchmark', 'suites', 'report'],
-  cli: ['core', 'measurement', 'carbon', 'distillation', 'benchmark', 'suites', 'report', 'run'],
+  scale: ['core', 'measurement', 'carbon', 'distillation', 'benchmark', 'suites', 'report', 'run'],
+  cli: ['core', 'measurement', 'carbon', 'distillation', 'benchmark', 'suites', 'report', 'run', 'scale'],
 };
 
 const layerRules = Object.entries(LAYERS).map(([layer, below]) => ({
