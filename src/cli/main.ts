@@ -4,6 +4,7 @@
  * `run(argv): Promise<number>` (the exit code) and `usage` (its help text).
  */
 import { isUserError, InterruptedError } from '../core/errors.js';
+import { RunInterrupted } from '../run/signals.js';
 
 interface Command {
   summary: string;
@@ -66,8 +67,9 @@ main(process.argv.slice(2)).then(
       process.stderr.write(`kdbench: ${e.message}\n`);
       process.exitCode = 2;
     } else if (e instanceof InterruptedError) {
+      // The run is written (status "interrupted"); exit as a shell reports the signal: 130 for SIGINT, 143 for SIGTERM.
       process.stderr.write(`kdbench: ${e.message}\n`);
-      process.exitCode = 130;
+      process.exitCode = e instanceof RunInterrupted ? e.exitCode : 130;
     } else {
       process.stderr.write(`kdbench: internal error: ${(e as Error)?.stack ?? String(e)}\n`);
       process.exitCode = 1;

@@ -326,8 +326,16 @@ export interface CarbonRecord {
   problems?: string[];
 }
 
+/** Settings the report uses that are not measurements (given on the command line of the run). */
+export interface ReportSettings {
+  /** --requests-per-day: inferences a day in production, for the break-even of distillation. */
+  requestsPerDay?: number;
+}
+
 export interface RunJson {
   schemaVersion: number;
+  /** A random UUID given to the run when it starts (crypto.randomUUID()); older runs lack it. */
+  runId?: string;
   kind: 'suite' | 'measure';
   status: RunStatus;
   startedAt: string;
@@ -335,7 +343,9 @@ export interface RunJson {
   error?: { message: string; phase?: string };
   tool: { name: 'kdbench'; version: string };
   command: { argv: string[]; cwd: string };
+  /** A command line (shell-quoted) that runs the same thing again, without --out and --quiet. */
   reproduce?: string;
+  reportSettings?: ReportSettings;
   suite?: { name: string; file: string; sha256: string; seed: number; quick: boolean };
   environment: EnvironmentRecord;
   meter: MeterRecord;

@@ -1,3 +1,4 @@
+import { randomUUID } from 'node:crypto';
 import { join } from 'node:path';
 import { Meter } from '../measurement/meter.js';
 import { energyByWindow, meanPower, seriesByDevice, type Window, type WindowEnergy } from '../measurement/windows.js';
@@ -8,6 +9,7 @@ import { packageVersion } from '../core/host.js';
 import {
   SCHEMA_VERSION,
   type DatasetRecord,
+  type EnvironmentRecord,
   type InferenceRecord,
   type ModelRecord,
   type PhaseRecord,
@@ -16,18 +18,50 @@ import {
 } from '../core/contract.js';
 import { writeJsonAtomic } from '../core/files.js';
 
+/** The run.json fields the recorder fills itself; every other (optional) field of the contract comes in through RecorderOptions.fields. */
+type RecorderOwned =
+  | 'schemaVersion'
+  | 'runId'
+  | 'kind'
+  | 'status'
+  | 'startedAt'
+  | 'endedAt'
+  | 'error'
+  | 'tool'
+  | 'command'
+  | 'environment'
+  | 'meter'
+  | 'baseline'
+  | 'phases'
+  | 'totals'
+  | 'carbon'
+  | 'dataset'
+  | 'models'
+  | 'inference'
+  | 'comparisons'
+  | 'files';
+
+/**
+ * Fields a kind of run adds to run.json as they are (reproduce, suite, reportSettings, and those still
+ * to come, such as a scheduler's job record): any optional field of the contract that the recorder does not own.
+ */
+export type RunFields = Partial<Omit<RunJson, RecorderOwned>>;
+
 export interface RecorderOptions {
   dir: string;
   kind: RunJson['kind'];
   argv: string[];
-  reproduce?: string;
-  suite?: RunJson['suite'];
-  environment: Record<string, unknown>;
+  /** Default: a new random UUID. */
+  runId?: string;
+  fields?: RunFields;
+  environment: EnvironmentRecord;
   intervalMs: number;
   sources: SourceSpec[];
   /** Why each device is measured the way it is (from selectSources). */
   notes?: string[];
   carbon: PreparedCarbon;
+  /** Failure injection for tests of partial runs: phase() throws as this phase starts (the CLI reads KDBENCH_FAIL_IN_PHASE). */
+  failInPhase?: string;
 }
 
 interface OpenPhase {
@@ -49,6 +83,7 @@ export class RunRecorder {
   readonly inference: Omit<InferenceRecord, 'energyJ' | 'uncertaintyJ' | 'energyJPer1000' | 'gCO2ePer1000'>[] = [];
   dataset?: DatasetRecord;
   private readonly startedAt: string;
+  readonly runId: string;
   private finished?: RunJson;
 
   private constructor(
@@ -57,6 +92,7 @@ export class RunRecorder {
   ) {
     this.runPath = join(opts.dir, 'run.json');
     this.startedAt = meter.clock.iso(0);
+    this.runId = opts.runId ?? randomUUID();
   }
 
   static async begin(opts: RecorderOptions): Promise<RunRecorder> {
@@ -77,14 +113,9 @@ export class RunRecorder {
   /** Starts a phase now, ending the one in progress. */
   phase(name: string, model?: string): void {
     const t = this.meter.mark(name);
-    // Fault injection for tests of partial runs: KDBENCH_FAIL_IN_PHASE=NAME fails the run as NAME starts.
-    if (process.env.KDBENCH_FAIL_IN_PHASE === name) {
-      this.closePhase(t);
-      this.open = { name, model, t0: t };
-      throw new Error(`KDBENCH_FAIL_IN_PHASE: injected failure at the start of phase "${name}"`);
-    }
     this.closePhase(t);
     this.open = { name, model, t0: t };
+    if (this.opts.failInPhase === name) throw new Error(`failInPhase: injected failure at the start of phase "${name}"`);
   }
 
   /** Ends the phase in progress, if any. */
@@ -106,14 +137,14 @@ export class RunRecorder {
     const o = this.opts;
     return {
       schemaVersion: SCHEMA_VERSION,
+      runId: this.runId,
       kind: o.kind,
       status,
       startedAt: this.startedAt,
       endedAt: null,
       tool: { name: 'kdbench', version: packageVersion() },
       command: { argv: o.argv, cwd: process.cwd() },
-      ...(o.reproduce ? { reproduce: o.reproduce } : {}),
-      ...(o.suite ? { suite: o.suite } : {}),
+      ...definedFields(o.fields),
       environment: o.environment,
       meter: {
         intervalMs: o.intervalMs,
@@ -137,13 +168,29 @@ export class RunRecorder {
     };
   }
 
-  /** Stops the meter, attributes energy and carbon, and writes run.json. Idempotent. */
-  async finish(status: Exclude<RunStatus, 'running'>, error?: { message: string; phase?: string }): Promise<RunJson> {
+  /**
+   * Stops the meter, attributes energy and carbon, and writes run.json atomically, once. `amend` adds
+   * what is computed from the whole run (inference medians, comparisons); if it throws, run.json is
+   * written without it. Idempotent: a second call returns the first result.
+   */
+  async finish(
+    status: Exclude<RunStatus, 'running'>,
+    error?: { message: string; phase?: string },
+    amend?: (run: RunJson) => RunJson,
+  ): Promise<RunJson> {
     if (this.finished) return this.finished;
     const endT = this.meter.now();
     this.closePhase(endT);
     const trace = await this.meter.stop();
-    const run = this.assemble(trace, status, endT, error);
+    let run = this.assemble(trace, status, endT, error);
+    if (amend) {
+      try {
+        run = amend(run);
+      } catch (e) {
+        // The measurements stand without the amendment; a completed run whose amendment failed is not complete.
+        if (status === 'completed') run = { ...run, status: 'failed', error: { message: `finalising the run: ${(e as Error).message}` } };
+      }
+    }
     writeJsonAtomic(this.runPath, run);
     this.finished = run;
     return run;
@@ -239,4 +286,9 @@ function toPhaseRecord(w: WindowEnergy, model: string | undefined, iso: (t: numb
     gCO2e: co2(w.energyJ),
     domains: w.domains,
   };
+}
+
+/** The fields given, without undefined ones (so that run.json has no "key": undefined holes). */
+function definedFields(fields: RunFields | undefined): RunFields {
+  return Object.fromEntries(Object.entries(fields ?? {}).filter(([, v]) => v !== undefined && v !== '')) as RunFields;
 }

@@ -246,3 +246,45 @@ test('measure: a signal during the idle baseline ends the run before the command
   assert.equal(run.status, 'interrupted');
   assert.match(run.error!.message, /before the command started/);
 });
+
+test('measure: run id, --requests-per-day, a runnable reproduce line, and a hint for the world-average fallback', () => {
+  const out = join(tmp, 'run6');
+  const args = ['-e', 'process.stdout.write(process.argv.slice(1).join("|"))', 'two words', "it's"];
+  const r = spawnSync(
+    process.execPath,
+    [CLI, 'measure', '--out', out, '--requests-per-day', '2500', '--interval-ms', '50', '--', process.execPath, ...args],
+    { encoding: 'utf8', env: env(), timeout: 30_000 },
+  );
+  assert.equal(r.status, 0, r.stderr);
+  assert.equal(r.stdout, "two words|it's");
+  const run = JSON.parse(readFileSync(join(out, 'run.json'), 'utf8')) as RunJson;
+  assert.match(run.runId ?? '', /^[0-9a-f]{8}-[0-9a-f]{4}-4[0-9a-f]{3}-[89ab][0-9a-f]{3}-[0-9a-f]{12}$/);
+  assert.deepEqual(run.reportSettings, { requestsPerDay: 2500 });
+  assert.equal(
+    run.reproduce,
+    `kdbench measure --requests-per-day 2500 --interval-ms 50 -- ${process.execPath} -e 'process.stdout.write(process.argv.slice(1).join("|"))' 'two words' 'it'\\''s'`,
+  );
+  // The shell reads it back as the same command: run it with kdbench swapped for this build.
+  const again = spawnSync(
+    'sh',
+    ['-c', run.reproduce!.replace(/^kdbench measure /, `'${process.execPath}' '${CLI}' measure --quiet --out '${join(tmp, 'run6b')}' `)],
+    {
+      encoding: 'utf8',
+      env: env(),
+      timeout: 30_000,
+    },
+  );
+  assert.equal(again.status, 0, again.stderr);
+  assert.equal(again.stdout, "two words|it's");
+  const hints = r.stderr.split('\n').filter((l) => /--region CODE/.test(l));
+  assert.equal(hints.length, 1, r.stderr);
+  assert.match(
+    hints[0],
+    /^kdbench: no --region given, so CO2e uses the world-average grid intensity .* kdbench carbon --energy [\d.]+J --region CODE$/,
+  );
+  assert.equal(r.stderr.trimEnd().split('\n').at(-1), hints[0], 'the last line on stderr');
+
+  const bad = spawnSync(process.execPath, [CLI, 'measure', '--requests-per-day', '1.5', '--', 'true'], { encoding: 'utf8', env: env() });
+  assert.equal(bad.status, 2);
+  assert.match(bad.stderr, /--requests-per-day: expected an integer >= 1, got "1\.5"/);
+});

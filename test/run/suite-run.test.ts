@@ -26,7 +26,7 @@ let stdout: string;
 
 before(() => {
   dir = join(mkdtempSync(join(tmpdir(), 'kdbench-run-')), 'out');
-  const r = kdbench(['run', '--quick', '--out', dir, '--region', 'FR']);
+  const r = kdbench(['run', '--quick', '--out', dir, '--region', 'FR', '--requests-per-day', '1000']);
   assert.equal(r.status, 0, r.stderr);
   stdout = r.stdout;
   run = JSON.parse(readFileSync(join(dir, 'run.json'), 'utf8'));
@@ -91,7 +91,9 @@ test('run.json matches the contract', () => {
   assert.equal(typeof run.environment.packages['@tensorflow/tfjs'], 'string');
   assert.ok(run.environment.cpu.logicalCores >= 1);
   assert.match(run.reproduce, /^kdbench run suites\/default\.yaml /);
-  assert.deepEqual(run.reproduce.split(' ').slice(3).sort(), ['--quick', '--region', 'FR'].sort());
+  assert.deepEqual(run.reproduce.split(' ').slice(3).sort(), ['--quick', '--region', 'FR', '--requests-per-day', '1000'].sort());
+  assert.deepEqual(run.reportSettings, { requestsPerDay: 1000 });
+  assert.match(run.runId, /^[0-9a-f]{8}-[0-9a-f]{4}-4[0-9a-f]{3}-[89ab][0-9a-f]{3}-[0-9a-f]{12}$/);
   assert.doesNotMatch(run.reproduce, /--out/);
   assert.ok(run.baseline.durationS >= 0.9);
 });
@@ -181,6 +183,9 @@ test('bad input: exit code 2, a clear message, no stack trace', () => {
   const flag = kdbench(['run', '--quick', '--interval-ms', 'fast']);
   assert.equal(flag.status, 2);
   assert.match(flag.stderr, /--interval-ms: expected an integer/);
+  const perDay = kdbench(['run', '--quick', '--requests-per-day', '0']);
+  assert.equal(perDay.status, 2);
+  assert.match(perDay.stderr, /--requests-per-day: expected an integer >= 1, got "0"/);
   const bogusOut = join(tmp, 'bogus');
   const bogus = kdbench(['run', '--quick', '--backend', 'bogus', '--out', bogusOut]);
   assert.equal(bogus.status, 2);
@@ -194,7 +199,7 @@ test('bad input: exit code 2, a clear message, no stack trace', () => {
     assert.match(forced.stderr, /--backend tensorflow: cannot be loaded here/);
     assert.ok(!existsSync(nodeOut), 'a run that measured nothing leaves no empty folder');
   }
-  for (const r of [unknown, missing, invalid, kind, h, exists, flag, bogus, forced])
+  for (const r of [unknown, missing, invalid, kind, h, exists, flag, perDay, bogus, forced])
     assert.doesNotMatch(r.stderr, /\n\s+at /, 'no stack trace');
 });
 

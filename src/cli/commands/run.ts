@@ -1,6 +1,5 @@
 /** `kdbench run [SUITE] [--quick] [--out DIR]`: distil, evaluate and benchmark a suite, measuring every phase. */
-import { existsSync, readdirSync, rmdirSync } from 'node:fs';
-import { join, relative } from 'node:path';
+import { relative } from 'node:path';
 import { parseCommandArgs, numberFlag } from '../args.js';
 import { UserError } from '../../core/errors.js';
 import { prepareCarbon } from '../../carbon/index.js';
@@ -8,7 +7,8 @@ import { CARBON_FLAGS, CARBON_USAGE, carbonOptionsFromFlags } from '../carbon-fl
 import { loadSuite, availableSuites, DEFAULT_SUITE } from '../../suites/load.js';
 import { BACKENDS, checkBackendName } from '../../distillation/backend.js';
 import { resolveTeacherPath } from '../../distillation/models/reuse.js';
-import { createRunDir } from '../../run/run-dir.js';
+import { checkOutDir } from '../../run/run-dir.js';
+import { reproduceCommand } from '../../run/reproduce.js';
 import { Progress } from '../progress.js';
 
 export const usage = `Usage: kdbench run [SUITE] [options]
@@ -26,6 +26,7 @@ control, evaluates all of them and benchmarks their inference, measuring the ene
   --teacher PATH        reuse a saved teacher (a run directory, its models/<name> folder or model.json)
                         instead of training one
   --interval-ms N       power sampling interval (default 100)
+  --requests-per-day N  inferences a day in production (an integer >= 1), recorded in run.json for the report
   --quiet               no progress output
 ${CARBON_USAGE}
 `;
@@ -38,67 +39,45 @@ const FLAGS = {
   repeats: { type: 'string' },
   teacher: { type: 'string' },
   'interval-ms': { type: 'string' },
+  'requests-per-day': { type: 'string' },
   quiet: { type: 'boolean' },
 } as const;
-
-/** The command line that reproduces this run: the suite by path and every option but --out and --quiet. */
-function reproduceCommand(values: Record<string, unknown>, suiteFile: string): string {
-  const quote = (s: string) => (/^[A-Za-z0-9_./:=@%+-]+$/.test(s) ? s : `'${s.replace(/'/g, `'\\''`)}'`);
-  const parts = ['kdbench', 'run', quote(relative(process.cwd(), suiteFile) || suiteFile)];
-  for (const [key, v] of Object.entries(values)) {
-    if (key === 'out' || key === 'quiet' || v === undefined || v === false) continue;
-    for (const one of Array.isArray(v) ? v : [v]) parts.push(one === true ? `--${key}` : `--${key} ${quote(String(one))}`);
-  }
-  return parts.join(' ');
-}
 
 export async function run(argv: string[]): Promise<number> {
   const { values, positionals } = parseCommandArgs(argv, FLAGS, usage);
   if (positionals.length > 1) throw new UserError(`expected at most one SUITE, got: ${positionals.join(' ')}\n\n${usage}`);
   const intervalMs = numberFlag('interval-ms', values['interval-ms'], { min: 10, max: 60_000, integer: true }) ?? 100;
   const repeats = numberFlag('repeats', values.repeats, { min: 1, max: 100, integer: true });
+  const requestsPerDay = numberFlag('requests-per-day', values['requests-per-day'], { min: 1, integer: true });
   // Everything the user gave is checked before any work starts.
   const loaded = loadSuite(positionals[0] ?? DEFAULT_SUITE);
   const carbon = prepareCarbon(carbonOptionsFromFlags(values));
   const teacherPath = values.teacher === undefined ? undefined : resolveTeacherPath(values.teacher);
   if (values.backend !== undefined) checkBackendName(values.backend);
-  const dir = createRunDir(values.out, `${loaded.suite.name}${values.quick ? '-quick' : ''}`);
+  checkOutDir(values.out);
   const progress = new Progress(process.stderr, Boolean(process.stderr.isTTY) && process.env.TERM !== 'dumb', Boolean(values.quiet));
-  progress.log(`run directory: ${dir}`);
-  const { runSuite } = await import('../../run/suite-run.js');
-  const { writeReports } = await import('../../report/index.js');
-  let runJson;
-  try {
-    runJson = await runSuite({
-      loaded,
-      quick: Boolean(values.quick),
-      dir,
-      backend: values.backend,
-      repeats,
-      teacherPath,
-      carbon,
-      intervalMs,
-      argv: ['kdbench', 'run', ...argv],
-      reproduce: reproduceCommand(values, loaded.file),
-      progress,
-    });
-  } catch (e) {
-    if (existsSync(join(dir, 'run.json'))) {
-      // The partial run.json is written; draw what can be drawn from it, then report the error.
-      try {
-        await writeReports(dir);
-      } catch {
-        /* the report is a convenience here; run.json and samples.csv hold the data */
-      }
-      progress.log(`partial run written to ${dir}`);
-    } else if (readdirSync(dir).length === 0) {
-      // Failed before measuring anything (a backend that cannot load): leave no empty run folder behind.
-      rmdirSync(dir);
-    }
-    throw e;
-  }
-  const files = await writeReports(dir);
-  progress.log(`wrote ${files.join(', ')} in ${dir}`);
-  process.stdout.write(`${dir}\n`);
-  return runJson.status === 'completed' ? 0 : 1;
+  const { runSuite } = await import('../../run/suite/index.js');
+  const outcome = await runSuite({
+    loaded,
+    quick: Boolean(values.quick),
+    out: values.out,
+    backend: values.backend,
+    repeats,
+    teacherPath,
+    carbon,
+    intervalMs,
+    argv: ['kdbench', 'run', ...argv],
+    // The suite by path and every option but --out and --quiet.
+    reproduce: reproduceCommand('run', values, { positionals: [relative(process.cwd(), loaded.file) || loaded.file] }),
+    ...(requestsPerDay === undefined ? {} : { reportSettings: { requestsPerDay } }),
+    progress,
+    // Failure injection for tests of partial runs, read here and nowhere else.
+    failInPhase: process.env.KDBENCH_FAIL_IN_PHASE || undefined,
+    onFinished: ({ run, dir, reportFiles }) => {
+      if (run.status === 'completed' && reportFiles.length > 0) progress.log(`wrote ${reportFiles.join(', ')} in ${dir}`);
+      else if (run.status !== 'completed') progress.log(`partial run written to ${dir}`);
+    },
+  });
+  process.stdout.write(`${outcome.dir}\n`);
+  return outcome.reportError !== undefined ? 1 : outcome.exitCode;
 }

@@ -1,0 +1,88 @@
+/**
+ * `kdbench measure`: one command as one run of the lifecycle. Phase "main" from the start (after an
+ * optional idle baseline), then the phases the command's markers name; the run's status and exit
+ * code are the command's (interrupted where a signal came first).
+ */
+import { basename } from 'node:path';
+import type { ReportSettings } from '../core/contract.js';
+import type { PreparedCarbon } from '../carbon/index.js';
+import { probeAll, selectSources } from '../measurement/select.js';
+import { collectEnvironment, gpuInventory } from './environment.js';
+import { executeRun, type RunEnd, type RunOutcome } from './lifecycle.js';
+import type { ProgressSink } from './progress.js';
+import { runMeasuredCommand } from './command.js';
+import { signalExitCode } from './signals.js';
+
+export interface MeasureOptions {
+  /** The command as given, its resolved path (resolveCommand) and its arguments. */
+  cmd: string;
+  exe: string;
+  args: string[];
+  /** --out (new or empty), else reports/<time>-measure-<cmd>. */
+  out?: string;
+  intervalMs: number;
+  /** Seconds of idle power measured before the command starts (0: none). */
+  baselineS: number;
+  /** Only these GPUs (NVML / nvidia-smi indices); default all. */
+  gpus?: number[];
+  carbon: PreparedCarbon;
+  /** The command line as given, recorded in run.json. */
+  argv: string[];
+  reproduce?: string;
+  reportSettings?: ReportSettings;
+  progress: ProgressSink;
+  failInPhase?: string;
+  onFinished?: (end: RunEnd) => void;
+}
+
+export async function measureCommand(opts: MeasureOptions): Promise<RunOutcome> {
+  const probes = probeAll();
+  const selection = selectSources({ intervalMs: opts.intervalMs, attach: true, probes, ...(opts.gpus ? { gpus: opts.gpus } : {}) });
+  const environment = await collectEnvironment({ gpus: gpuInventory(probes) });
+  return executeRun(
+    {
+      out: opts.out,
+      label: `measure-${basename(opts.cmd)}`,
+      kind: 'measure',
+      argv: opts.argv,
+      fields: { reproduce: opts.reproduce, reportSettings: opts.reportSettings },
+      environment,
+      intervalMs: opts.intervalMs,
+      selection,
+      carbon: opts.carbon,
+      progress: opts.progress,
+      interruption: 'wait',
+      failInPhase: opts.failInPhase,
+      onFinished: opts.onFinished,
+    },
+    async (run) => {
+      for (const n of selection.notes) run.progress.log(n);
+      if (opts.baselineS > 0) await run.baseline(opts.baselineS);
+      await run.phase('main');
+      if (run.signal) {
+        return {
+          status: 'interrupted',
+          error: { message: `interrupted by ${run.signal} before the command started` },
+          exitCode: signalExitCode(run.signal),
+        };
+      }
+      const r = await runMeasuredCommand(run, { exe: opts.exe, argv0: opts.cmd, args: opts.args });
+      if (r.phaseError) throw r.phaseError;
+      const phase = run.currentPhase();
+      const sig = run.signal;
+      if (sig)
+        return {
+          status: 'interrupted',
+          error: { message: `interrupted by ${sig}; the command exited with code ${r.exitCode}`, ...(phase ? { phase } : {}) },
+          exitCode: r.exitCode,
+        };
+      if (r.exitCode !== 0)
+        return {
+          status: 'failed',
+          error: { message: `the command exited with code ${r.exitCode}${r.signal ? ` (${r.signal})` : ''}`, ...(phase ? { phase } : {}) },
+          exitCode: r.exitCode,
+        };
+      return { status: 'completed', exitCode: 0 };
+    },
+  );
+}

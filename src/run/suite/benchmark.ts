@@ -1,0 +1,37 @@
+/**
+ * Step: inference benchmarks, every model at every batch size, one phase each
+ * (`inference:MODEL:bN`, `:rK` with interleaved rounds); their energy is the phase's.
+ */
+import { benchmarkInference } from '../../benchmark/inference.js';
+import { inferenceSchedule } from '../../benchmark/schedule.js';
+import { tfjsBatchRunner } from '../../distillation/infer.js';
+import type { SuiteData, SuiteStepContext, Trained } from './types.js';
+
+export async function benchmarkStep(s: SuiteStepContext, d: SuiteData, models: Trained[], repeats: number): Promise<void> {
+  const { run, suite } = s;
+  const byName = new Map(models.map((m) => [m.model.name, m.model]));
+  const schedule = inferenceSchedule([...byName.keys()], suite.inference.batchSizes, repeats);
+  run.progress.begin(`inference benchmarks${repeats > 1 ? ` (${repeats} interleaved rounds)` : ''}`, schedule.length);
+  let done = 0;
+  for (const slot of schedule) {
+    const model = byName.get(slot.model)!;
+    await run.phase(slot.phase, slot.model);
+    const r = await benchmarkInference(tfjsBatchRunner(model, d.data.test, slot.batchSize), suite.inference.timeMs);
+    run.records.inference.push({
+      model: slot.model,
+      batchSize: slot.batchSize,
+      phase: slot.phase,
+      inferences: r.inferences,
+      latencyMsP50: r.latencyMsP50,
+      latencyMsP99: r.latencyMsP99,
+      latencyMsMean: r.latencyMsMean,
+      throughputPerS: r.throughputPerS,
+    });
+    run.progress.update(
+      ++done,
+      `${slot.model} b${slot.batchSize}${repeats > 1 ? ` r${slot.round}` : ''}: ${r.throughputPerS.toFixed(0)}/s`,
+    );
+    run.check();
+  }
+  run.progress.end();
+}

@@ -1,0 +1,132 @@
+/**
+ * `kdbench run`: a suite as one run of the lifecycle (../lifecycle.ts), a list of named steps, each a
+ * function of typed inputs and outputs and each one or more measured phases:
+ *   idle baseline -> prepare data -> teacher (trained or loaded) -> distil each student -> train the
+ *   controls -> load saved students -> evaluate -> save models -> benchmark inference.
+ */
+import { basename, dirname } from 'node:path';
+import type { ReportSettings, RunJson } from '../../core/contract.js';
+import { selectBackend, tf } from '../../distillation/backend.js';
+import type { TextClassifier } from '../../distillation/models/types.js';
+import { resolveTeacherPath } from '../../distillation/models/reuse.js';
+import { aggregateInference, compareModels, type Correctness } from '../../benchmark/aggregate.js';
+import { probeAll, selectSources } from '../../measurement/select.js';
+import type { PreparedCarbon } from '../../carbon/index.js';
+import type { LoadedSuite, Suite } from '../../suites/types.js';
+import { effectiveSuite } from '../../suites/load.js';
+import { collectEnvironment, gpuInventory } from '../environment.js';
+import { executeRun, type RunEnd, type RunOutcome } from '../lifecycle.js';
+import type { ProgressSink } from '../progress.js';
+import { prepareDataStep } from './prepare-data.js';
+import { teacherStep } from './teacher.js';
+import { distilStep } from './distil.js';
+import { controlsStep } from './controls.js';
+import { savedStudentsStep } from './saved-students.js';
+import { evaluateStep } from './evaluate.js';
+import { saveModelsStep } from './save-models.js';
+import { benchmarkStep } from './benchmark.js';
+import type { SuiteStepContext } from './types.js';
+
+export type { Trained, SuiteStepContext, SuiteData } from './types.js';
+
+export interface SuiteRunOptions {
+  loaded: LoadedSuite;
+  quick: boolean;
+  /** --out (new or empty), else a new folder under reports/. */
+  out?: string;
+  backend?: string;
+  carbon: PreparedCarbon;
+  intervalMs: number;
+  argv: string[];
+  reproduce: string;
+  progress: ProgressSink;
+  /** --repeats: interleaved rounds of the inference benchmarks (default: the suite's, else 1). */
+  repeats?: number;
+  /** --teacher: a saved teacher (model folder, model.json or a run directory) used instead of training one. */
+  teacherPath?: string;
+  reportSettings?: ReportSettings;
+  /** Failure injection for tests (KDBENCH_FAIL_IN_PHASE). */
+  failInPhase?: string;
+  /** A device backend's wait for its queued work, before every phase boundary (see RunOptions.beforeBoundary). */
+  beforeBoundary?: () => Promise<void>;
+  onFinished?: (end: RunEnd) => void;
+}
+
+/**
+ * Runs a suite end to end; whatever happens, run.json and the reports are written. Returns the outcome
+ * of a completed run; a failed or interrupted one is thrown on (after it is written), as executeRun does.
+ */
+export async function runSuite(opts: SuiteRunOptions): Promise<RunOutcome> {
+  const suite: Suite = effectiveSuite(opts.loaded.suite, opts.quick);
+  const { progress } = opts;
+  const repeats = opts.repeats ?? suite.inference.repeats ?? 1;
+  const teacherPath = opts.teacherPath ? resolveTeacherPath(opts.teacherPath) : undefined;
+  const backend = await selectBackend(opts.backend);
+  progress.log(`tfjs backend: ${backend.name}${backend.skipped.length ? ` (not used: ${backend.skipped.join('; ')})` : ''}`);
+  const probes = probeAll();
+  const selection = selectSources({ intervalMs: opts.intervalMs, probes });
+  const environment = await collectEnvironment({ backend: backend.name, gpus: gpuInventory(probes) });
+  environment.tfjsBackendsSkipped = backend.skipped;
+  if (teacherPath) environment.teacherReusedFrom = teacherPath;
+  environment.inferenceRepeats = repeats;
+
+  const kept: TextClassifier[] = [];
+  try {
+    return await executeRun(
+      {
+        out: opts.out,
+        label: `${suite.name}${opts.quick ? '-quick' : ''}`,
+        kind: 'suite',
+        argv: opts.argv,
+        fields: {
+          reproduce: opts.reproduce,
+          reportSettings: opts.reportSettings,
+          suite: { name: suite.name, file: basename(opts.loaded.file), sha256: opts.loaded.sha256, seed: suite.seed, quick: opts.quick },
+        },
+        environment: { ...environment, suiteConfig: suite },
+        intervalMs: opts.intervalMs,
+        selection,
+        carbon: opts.carbon,
+        progress,
+        failInPhase: opts.failInPhase,
+        beforeBoundary: opts.beforeBoundary,
+        onFinished: opts.onFinished,
+      },
+      async (run) => {
+        progress.log(`run directory: ${run.dir}`);
+        for (const n of selection.notes) progress.log(n);
+        const s: SuiteStepContext = { run, suite, quick: opts.quick, suiteDir: dirname(opts.loaded.file), keep: (m) => kept.push(m) };
+        const correct: Correctness = new Map();
+        // Filled in by the steps, read at finalisation: a run stopped half-way still compares what it evaluated.
+        const found: { testGroups?: string[] } = {};
+        run.amend((r) => aggregate(r, correct, suite.seed, found.testGroups));
+
+        const baselineS = suite.baseline?.seconds ?? 3;
+        progress.log(`idle baseline: ${baselineS} s`);
+        await run.baseline(baselineS);
+        run.check();
+        const data = await prepareDataStep(s);
+        found.testGroups = data.data.testGroups;
+        const teacher = await teacherStep(s, data, { teacherPath });
+        const students = await distilStep(s, data, teacher);
+        const controls = await controlsStep(s, data, students);
+        const saved = await savedStudentsStep(s, data);
+        const models = [teacher, ...students, ...controls, ...saved];
+        const records = await evaluateStep(s, data, models, correct);
+        await saveModelsStep(s, data, models, records);
+        await benchmarkStep(s, data, models, repeats);
+        await run.endPhase();
+      },
+    );
+  } finally {
+    for (const m of kept) m.dispose();
+    tf.disposeVariables();
+  }
+}
+
+/** Folds repeated rounds into medians with intervals and adds the comparisons (at finalisation, whatever the outcome). */
+function aggregate(run: RunJson, correct: Correctness, seed: number, testGroups?: string[]): RunJson {
+  const inference = aggregateInference(run.inference, seed);
+  const comparisons = compareModels(run.models, inference, correct, seed, testGroups);
+  return { ...run, inference, ...(comparisons.length ? { comparisons } : {}) };
+}
