@@ -1,0 +1,81 @@
+/**
+ * What nvidia-smi can do on this machine: the binary, its GPUs, which power field each reports.
+ * Used by select.ts, `kdbench doctor`, the run's inventory and the streaming source.
+ */
+import type { GpuInfo } from '../../../core/contract.js';
+import { which } from '../../which.js';
+import { parseSmiNumber, querySmi, type SmiRow } from './csv.js';
+
+/** The nvidia-smi to run: env KDBENCH_NVIDIA_SMI, else nvidia-smi on PATH. */
+export function nvidiaSmiBinary(env: NodeJS.ProcessEnv = process.env): string | undefined {
+  return env.KDBENCH_NVIDIA_SMI || which('nvidia-smi', env.PATH ?? '');
+}
+
+export interface SmiGpu {
+  index: number;
+  name: string;
+  uuid: string;
+}
+
+/** Lists GPUs with `nvidia-smi --query-gpu=index,name,uuid`. Throws where nvidia-smi fails. */
+export function listSmiGpus(binary: string): SmiGpu[] {
+  return querySmi(binary, ['index', 'name', 'uuid']).map((r) => ({ index: Number(r.index), name: r.name, uuid: r.uuid }));
+}
+
+/**
+ * GPUs that report a number for `field` (e.g. power.draw.instant, which drivers before ~535 do not
+ * know at all: nvidia-smi then exits with an error, and every GPU answers no).
+ */
+export function smiFieldSupport(binary: string, field: string): Map<number, boolean> {
+  const support = new Map<number, boolean>();
+  let rows: SmiRow[];
+  try {
+    rows = querySmi(binary, ['index', field]);
+  } catch {
+    return support;
+  }
+  for (const r of rows) support.set(Number(r.index), parseSmiNumber(r[field]) !== undefined);
+  return support;
+}
+
+export interface SmiGpuProbe extends GpuInfo {
+  /** The power field that will be sampled, or undefined where the GPU reports none. */
+  powerField?: 'power.draw.instant' | 'power.draw';
+}
+
+export interface SmiProbe {
+  binary?: string;
+  ok: boolean;
+  error?: string;
+  gpus: SmiGpuProbe[];
+}
+
+const BASE = ['index', 'name', 'uuid', 'power.draw'];
+
+export function probeSmi(binary = nvidiaSmiBinary()): SmiProbe {
+  if (!binary) return { ok: false, error: 'nvidia-smi not found on PATH (set KDBENCH_NVIDIA_SMI to its path)', gpus: [] };
+  try {
+    const rows = querySmi(binary, BASE);
+    const instant = smiFieldSupport(binary, 'power.draw.instant');
+    return {
+      binary,
+      ok: rows.length > 0,
+      ...(rows.length === 0 ? { error: 'nvidia-smi lists no GPU' } : {}),
+      gpus: rows.map((r) => {
+        const index = Number(r.index);
+        return {
+          index,
+          name: r.name,
+          uuid: r.uuid,
+          ...(instant.get(index)
+            ? { powerField: 'power.draw.instant' as const }
+            : parseSmiNumber(r['power.draw']) !== undefined
+              ? { powerField: 'power.draw' as const }
+              : {}),
+        };
+      }),
+    };
+  } catch (e) {
+    return { binary, ok: false, error: `${binary}: ${(e as Error).message.split('\n')[0]}`, gpus: [] };
+  }
+}
