@@ -8,6 +8,7 @@ import { probeSmi } from '../../../src/measurement/sources/nvidia-smi/probe.js';
 import { parseSmiNumber, parseSmiTimestamp } from '../../../src/measurement/sources/nvidia-smi/csv.js';
 import { NvidiaSmiSource } from '../../../src/measurement/sources/nvidia-smi/source.js';
 import { Clock } from '../../../src/measurement/clock.js';
+import { gpuInventory } from '../../../src/run/environment.js';
 import { writeFakeSmi } from '../../support/meters-fakes.js';
 
 const tmp = mkdtempSync(join(tmpdir(), 'kdbench-smi-'));
@@ -25,6 +26,67 @@ test('nvidia-smi probe: GPU without power.draw.instant falls back to power.draw;
     probeSmi(old).gpus.map((g) => g.powerField),
     ['power.draw'],
   );
+});
+
+const H200_MEMORY = 143771 * 1024 * 1024;
+
+test('nvidia-smi probe: PCI bus id, driver version, enforced power limit and memory; [N/A] leaves a field out', () => {
+  const smi = writeFakeSmi(join(tmp, 'smi-inventory'), { FAKE_SMI_GPUS: '2', FAKE_SMI_LIMIT_NA_GPUS: '1' });
+  const p = probeSmi(smi);
+  assert.deepEqual(p.gpus, [
+    {
+      index: 0,
+      name: 'Fake GPU 0',
+      uuid: 'GPU-fake-0',
+      pciBusId: '00000000:3B:00.0',
+      driverVersion: '999.99',
+      powerLimitW: 700,
+      memoryBytes: H200_MEMORY,
+      powerField: 'power.draw.instant',
+    },
+    {
+      index: 1,
+      name: 'Fake GPU 1',
+      uuid: 'GPU-fake-1',
+      pciBusId: '00000000:3C:00.0',
+      driverVersion: '999.99',
+      memoryBytes: H200_MEMORY,
+      powerField: 'power.draw.instant',
+    },
+  ]);
+  // Where NVML is unavailable, the run's inventory takes nvidia-smi's GPUs, fields included.
+  const inventory = gpuInventory({ nvml: { ok: false, gpus: [] }, smi: p });
+  assert.deepEqual(inventory[0], {
+    index: 0,
+    name: 'Fake GPU 0',
+    uuid: 'GPU-fake-0',
+    pciBusId: '00000000:3B:00.0',
+    driverVersion: '999.99',
+    powerLimitW: 700,
+    memoryBytes: H200_MEMORY,
+  });
+});
+
+test('nvidia-smi probe: fields a driver does not know are asked one by one; power.limit stands in for enforced.power.limit', () => {
+  const smi = writeFakeSmi(join(tmp, 'smi-old-fields'), {
+    FAKE_SMI_GPUS: '2',
+    FAKE_SMI_UNKNOWN_FIELDS: 'enforced.power.limit,memory.total',
+    FAKE_SMI_NO_INSTANT: '1',
+  });
+  const p = probeSmi(smi);
+  assert.equal(p.ok, true);
+  assert.deepEqual(
+    p.gpus.map((g) => [g.pciBusId, g.driverVersion, g.powerLimitW, 'memoryBytes' in g, g.powerField]),
+    [
+      ['00000000:3B:00.0', '999.99', 700, false, 'power.draw'],
+      ['00000000:3C:00.0', '999.99', 700, false, 'power.draw'],
+    ],
+  );
+  const none = writeFakeSmi(join(tmp, 'smi-no-inventory'), {
+    FAKE_SMI_GPUS: '1',
+    FAKE_SMI_UNKNOWN_FIELDS: 'pci.bus_id,driver_version,enforced.power.limit,power.limit,memory.total',
+  });
+  assert.deepEqual(probeSmi(none).gpus, [{ index: 0, name: 'Fake GPU 0', uuid: 'GPU-fake-0', powerField: 'power.draw.instant' }]);
 });
 
 test('nvidia-smi CSV values and local-time timestamps', () => {

@@ -6,6 +6,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { probeNvml } from '../../../src/measurement/sources/nvml/probe.js';
 import { NvmlSource } from '../../../src/measurement/sources/nvml/source.js';
+import { gpuInventory } from '../../../src/run/environment.js';
 import { buildStubNvml, curveEnergy } from '../../support/meters-fakes.js';
 
 const tmp = mkdtempSync(join(tmpdir(), 'kdbench-nvml-'));
@@ -54,6 +55,80 @@ test(
       [false, false],
     );
     assert.match(p.gpus[0].counterError!, /Not Supported/);
+  },
+);
+
+const H200_MEMORY = 143771 * 1024 * 1024;
+
+test(
+  'NVML probe: driver version, PCI bus id, enforced power limit and memory as the driver answers them; NOT_SUPPORTED leaves a field out',
+  { skip: stub ? false : 'no C compiler' },
+  () => {
+    process.env.KDBENCH_STUB_NVML_GPUS = '2';
+    process.env.KDBENCH_STUB_NVML_NO_POWER_LIMIT = '1';
+    try {
+      const p = probeNvml(stub!);
+      assert.equal(p.ok, true);
+      assert.deepEqual(p.gpus, [
+        {
+          index: 0,
+          name: 'Stub GPU 0',
+          uuid: 'GPU-00000000-0000-0000-0000-000000000000',
+          pciBusId: '00000000:3B:00.0',
+          driverVersion: '999.99.01',
+          powerLimitW: 700,
+          memoryBytes: H200_MEMORY,
+          counter: true,
+        },
+        {
+          index: 1,
+          name: 'Stub GPU 1',
+          uuid: 'GPU-00000000-0000-0000-0000-000000000001',
+          pciBusId: '00000000:3C:00.0',
+          driverVersion: '999.99.01',
+          memoryBytes: H200_MEMORY,
+          counter: true,
+        },
+      ]);
+      // The run's inventory copies them (run.json environment.gpus), without the meter's own fields.
+      assert.deepEqual(gpuInventory({ nvml: p, smi: { gpus: [] } })[0], {
+        index: 0,
+        name: 'Stub GPU 0',
+        uuid: 'GPU-00000000-0000-0000-0000-000000000000',
+        pciBusId: '00000000:3B:00.0',
+        driverVersion: '999.99.01',
+        powerLimitW: 700,
+        memoryBytes: H200_MEMORY,
+      });
+      assert.ok(!('powerLimitW' in gpuInventory({ nvml: p, smi: { gpus: [] } })[1]));
+    } finally {
+      delete process.env.KDBENCH_STUB_NVML_GPUS;
+      delete process.env.KDBENCH_STUB_NVML_NO_POWER_LIMIT;
+    }
+  },
+);
+
+test(
+  'NVML probe: a library without the inventory functions leaves the fields absent; one from before NVML 9 gives the legacy bus id',
+  { skip: stub ? false : 'no C compiler' },
+  () => {
+    const bare = probeNvml(buildStubNvml(tmp, ['STUB_WITHOUT_INVENTORY_FUNCTIONS'])!);
+    assert.equal(bare.ok, true);
+    assert.deepEqual(
+      bare.gpus.map((g) => Object.keys(g)),
+      [
+        ['index', 'name', 'uuid', 'counter'],
+        ['index', 'name', 'uuid', 'counter'],
+      ],
+    );
+    const old = probeNvml(buildStubNvml(tmp, ['STUB_WITHOUT_PCI_INFO_V3'])!);
+    assert.deepEqual(
+      old.gpus.map((g) => [g.pciBusId, g.driverVersion, g.powerLimitW, g.memoryBytes]),
+      [
+        ['0000:3B:00.0', '999.99.01', 700, H200_MEMORY],
+        ['0000:3C:00.0', '999.99.01', 700, H200_MEMORY],
+      ],
+    );
   },
 );
 

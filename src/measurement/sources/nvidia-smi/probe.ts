@@ -1,10 +1,11 @@
 /**
- * What nvidia-smi can do on this machine: the binary, its GPUs, which power field each reports.
+ * What nvidia-smi can do on this machine: the binary, its GPUs, which power field each reports, and
+ * the inventory facts it knows (PCI bus id, driver version, enforced power limit, total memory).
  * Used by select.ts, `kdbench doctor`, the run's inventory and the streaming source.
  */
 import type { GpuInfo } from '../../../core/contract.js';
 import { which } from '../../which.js';
-import { parseSmiNumber, querySmi, type SmiRow } from './csv.js';
+import { parseSmiNumber, parseSmiText, querySmi, type SmiRow } from './csv.js';
 
 /** The nvidia-smi to run: env KDBENCH_NVIDIA_SMI, else nvidia-smi on PATH. */
 export function nvidiaSmiBinary(env: NodeJS.ProcessEnv = process.env): string | undefined {
@@ -51,11 +52,61 @@ export interface SmiProbe {
 }
 
 const BASE = ['index', 'name', 'uuid', 'power.draw'];
+/**
+ * The inventory fields, each with the fields that stand in for it on a driver that does not know it.
+ * `enforced.power.limit` is what nvmlDeviceGetEnforcedPowerLimit reads (the minimum of all limiters);
+ * `power.limit` (the software limit) is its stand-in.
+ */
+const INVENTORY: string[][] = [['pci.bus_id'], ['driver_version'], ['enforced.power.limit', 'power.limit'], ['memory.total']];
+
+/**
+ * The GPUs with their power.draw and inventory fields: one query where the driver knows every field,
+ * else the base query (whose failure fails the probe) and one query per inventory field (whose failure
+ * leaves that field out).
+ */
+function queryGpus(binary: string): SmiRow[] {
+  try {
+    return querySmi(binary, [...BASE, ...INVENTORY.map((alternatives) => alternatives[0])]);
+  } catch {
+    /* a field this driver does not know, or nvidia-smi fails altogether: the base query tells which */
+  }
+  const rows = querySmi(binary, BASE);
+  for (const [field, ...standIns] of INVENTORY) {
+    for (const asked of [field, ...standIns]) {
+      let extra: SmiRow[];
+      try {
+        extra = querySmi(binary, ['index', asked]);
+      } catch {
+        continue;
+      }
+      for (const e of extra) {
+        const row = rows.find((r) => r.index === e.index);
+        if (row) row[field] = e[asked];
+      }
+      break;
+    }
+  }
+  return rows;
+}
+
+/** GpuInfo's optional fields from a row; [N/A] and fields the driver does not know are left out. */
+function inventory(r: SmiRow): Partial<GpuInfo> {
+  const pciBusId = parseSmiText(r['pci.bus_id']);
+  const driverVersion = parseSmiText(r.driver_version);
+  const powerLimitW = parseSmiNumber(r['enforced.power.limit']);
+  const memoryMiB = parseSmiNumber(r['memory.total']);
+  return {
+    ...(pciBusId === undefined ? {} : { pciBusId }),
+    ...(driverVersion === undefined ? {} : { driverVersion }),
+    ...(powerLimitW === undefined ? {} : { powerLimitW }),
+    ...(memoryMiB === undefined ? {} : { memoryBytes: memoryMiB * 1024 * 1024 }),
+  };
+}
 
 export function probeSmi(binary = nvidiaSmiBinary()): SmiProbe {
   if (!binary) return { ok: false, error: 'nvidia-smi not found on PATH (set KDBENCH_NVIDIA_SMI to its path)', gpus: [] };
   try {
-    const rows = querySmi(binary, BASE);
+    const rows = queryGpus(binary);
     const instant = smiFieldSupport(binary, 'power.draw.instant');
     return {
       binary,
@@ -67,6 +118,7 @@ export function probeSmi(binary = nvidiaSmiBinary()): SmiProbe {
           index,
           name: r.name,
           uuid: r.uuid,
+          ...inventory(r),
           ...(instant.get(index)
             ? { powerField: 'power.draw.instant' as const }
             : parseSmiNumber(r['power.draw']) !== undefined

@@ -1,6 +1,7 @@
 /**
  * What NVML can do on this machine: the library, init, its GPUs and which of them have the energy
- * counter. Used by select.ts, `kdbench doctor` and the run's inventory.
+ * counter, and the inventory facts NVML knows (driver version, PCI bus id, enforced power limit, total
+ * memory). Used by select.ts, `kdbench doctor` and the run's inventory.
  */
 import type { GpuInfo } from '../../../core/contract.js';
 import { Nvml, NvmlError, NVML_ERROR_NOT_SUPPORTED, nvmlLibraryPath } from './binding.js';
@@ -20,6 +21,28 @@ export interface NvmlProbe {
   gpus: NvmlGpuProbe[];
 }
 
+/** The value, or undefined where NVML does not answer (a missing function, NOT_SUPPORTED, any error). */
+function ifAnswered<T>(read: () => T): T | undefined {
+  try {
+    return read();
+  } catch {
+    return undefined;
+  }
+}
+
+/** GpuInfo's optional per-GPU fields that NVML answers; the others are left out. */
+function inventory(nvml: Nvml, index: number, driverVersion: string | undefined): Partial<GpuInfo> {
+  const pciBusId = ifAnswered(() => nvml.pciBusId(index));
+  const limitMw = ifAnswered(() => nvml.enforcedPowerLimitMw(index));
+  const memoryBytes = ifAnswered(() => nvml.memoryTotalBytes(index));
+  return {
+    ...(pciBusId ? { pciBusId } : {}),
+    ...(driverVersion ? { driverVersion } : {}),
+    ...(limitMw === undefined ? {} : { powerLimitW: limitMw / 1000 }),
+    ...(memoryBytes === undefined ? {} : { memoryBytes }),
+  };
+}
+
 export function probeNvml(library = nvmlLibraryPath()): NvmlProbe {
   let nvml: Nvml;
   try {
@@ -31,8 +54,9 @@ export function probeNvml(library = nvmlLibraryPath()): NvmlProbe {
   try {
     const gpus: NvmlGpuProbe[] = [];
     const n = nvml.count();
+    const driverVersion = ifAnswered(() => nvml.driverVersion());
     for (let i = 0; i < n; i++) {
-      const g = nvml.gpu(i);
+      const g = { ...nvml.gpu(i), ...inventory(nvml, i, driverVersion) };
       try {
         nvml.energyMj(i);
         gpus.push({ ...g, counter: true });
