@@ -67,8 +67,10 @@ const INVENTORY: string[][] = [['pci.bus_id'], ['driver_version'], ['enforced.po
 function queryGpus(binary: string): SmiRow[] {
   try {
     return querySmi(binary, [...BASE, ...INVENTORY.map((alternatives) => alternatives[0])]);
-  } catch {
-    /* a field this driver does not know, or nvidia-smi fails altogether: the base query tells which */
+  } catch (e) {
+    // Not run, or killed at the timeout: asking again would only wait again.
+    if (typeof (e as { status?: unknown }).status !== 'number') throw e;
+    /* it exited with an error: a field this driver does not know, or nvidia-smi fails altogether (the base query tells) */
   }
   const rows = querySmi(binary, BASE);
   for (const [field, ...standIns] of INVENTORY) {

@@ -115,7 +115,7 @@ export class Nvml {
     optional('energy', () => lib.func('nvmlDeviceGetTotalEnergyConsumption', 'int', [dev, k.out(k.pointer('unsigned long long'))]) as Fn);
     optional('power', () => lib.func('nvmlDeviceGetPowerUsage', 'int', [dev, k.out(k.pointer('unsigned int'))]) as Fn);
     optional('driverVersion', () => lib.func('nvmlSystemGetDriverVersion', 'int', [k.pointer('char'), 'unsigned int']) as Fn);
-    // Structs are read from a Buffer at their C offsets (see PCI_INFO and MEMORY below).
+    // Structs are read from a Buffer at their C offsets (PCI_INFO and MEMORY above).
     const pci = optional(
       'pciInfo',
       () => lib.func('nvmlDeviceGetPciInfo_v3', 'int', [dev, 'void *']) as Fn,
