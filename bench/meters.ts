@@ -1,8 +1,9 @@
 /**
  * Meter benchmarks.
  *  Accuracy: the real sampler (worker, sources, windows) reads fake meters whose power follows a
- *  known curve of the wall clock - a stub libnvidia-ml (counter), a fake nvidia-smi (sampled) and
- *  a fake powercap tree kept by a writer process (counter) - and each window's energy is compared
+ *  known curve of the wall clock - a stub libnvidia-ml (src/measurement/sources/nvml, counter), a fake
+ *  nvidia-smi (sources/nvidia-smi, sampled) and a fake powercap tree kept by a writer process
+ *  (sources/rapl, counter) - and each window's energy is compared
  *  with the exact integral of the curve, for square-wave and ramp curves at 50, 100 and 500 ms.
  *  Overhead: one CPU-bound workload run with and without a meter, interleaved (ABBA), several times.
  */

@@ -1,9 +1,10 @@
 import type { SmiGpuSpec, SourceSpec } from './types.js';
 import { cpuPowerPerCore, DRAM_WATTS_PER_GB, DRAM_WATTS_PER_GB_SOURCE } from './constants.js';
 import { cpuModel } from '../core/host.js';
-import { probeNvml, probeSmi, nvidiaSmiBinary, type NvmlProbe, type SmiProbe } from './gpu-probe.js';
-import { discoverRapl, powercapRoot, type RaplDiscovery } from './rapl.js';
-import { nvmlLibraryPath } from './nvml.js';
+import { probeNvml, type NvmlProbe } from './sources/nvml/probe.js';
+import { nvmlLibraryPath } from './sources/nvml/binding.js';
+import { probeSmi, nvidiaSmiBinary, type SmiProbe } from './sources/nvidia-smi/probe.js';
+import { discoverRapl, powercapRoot, type RaplDiscovery } from './sources/rapl/powercap.js';
 
 export { which } from './which.js';
 

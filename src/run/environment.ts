@@ -1,6 +1,7 @@
 import os from 'node:os';
 import { execFileSync } from 'node:child_process';
 import { PACKAGE_ROOT, cpuModel, dependencyVersion, packageVersion } from '../core/host.js';
+import type { GpuInfo as ProbedGpu } from '../core/contract.js';
 
 const TRACKED = [
   '@tensorflow/tfjs',
@@ -32,10 +33,21 @@ export interface GpuInfo {
   uuid: string;
 }
 
-/** The GPUs the meters' probes found (NVML where it answers, else nvidia-smi), for the inventory. */
-export function gpuInventory(probes: { nvml: { ok: boolean; gpus: GpuInfo[] }; smi: { gpus: GpuInfo[] } }): GpuInfo[] {
+/**
+ * The GPUs the meters' probes found (NVML where it answers, else nvidia-smi), for the inventory: index,
+ * name, uuid, and the PCI bus id, driver version, enforced power limit and total memory where the probe read them.
+ */
+export function gpuInventory(probes: { nvml: { ok: boolean; gpus: ProbedGpu[] }; smi: { gpus: ProbedGpu[] } }): ProbedGpu[] {
   const gpus = probes.nvml.ok && probes.nvml.gpus.length > 0 ? probes.nvml.gpus : probes.smi.gpus;
-  return gpus.map(({ index, name, uuid }) => ({ index, name, uuid }));
+  return gpus.map(({ index, name, uuid, pciBusId, driverVersion, powerLimitW, memoryBytes }) => ({
+    index,
+    name,
+    uuid,
+    ...(pciBusId === undefined ? {} : { pciBusId }),
+    ...(driverVersion === undefined ? {} : { driverVersion }),
+    ...(powerLimitW === undefined ? {} : { powerLimitW }),
+    ...(memoryBytes === undefined ? {} : { memoryBytes }),
+  }));
 }
 
 /** The hardware and software inventory recorded in every run. */

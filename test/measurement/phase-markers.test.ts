@@ -1,12 +1,6 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { mkdtempSync, rmSync } from 'node:fs';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
 import { PhaseMarkerFilter } from '../../src/measurement/phase-markers.js';
-import { NvidiaSmiSource } from '../../src/measurement/sources/nvidia-smi.js';
-import { Clock } from '../../src/measurement/clock.js';
-import { writeFakeSmi } from '../support/meters-fakes.js';
 
 function run(chunks: string[]): { out: string; events: string[] } {
   let out = '';
@@ -45,42 +39,4 @@ test('phase markers: only whole lines; other text passes through at once', () =>
   // A partial line that cannot be a marker is written before its newline arrives.
   const live = run(['50%']);
   assert.deepEqual(live.events, ['text:50%']);
-});
-
-test('nvidia-smi source: a GPU reporting [N/A] is named in the problems and gets no readings', async () => {
-  const tmp = mkdtempSync(join(tmpdir(), 'kdbench-na-'));
-  try {
-    const smi = writeFakeSmi(tmp, { FAKE_SMI_GPUS: '2', FAKE_SMI_NA_GPUS: '1', FAKE_SMI_CURVE: 'const:70' });
-    const src = new NvidiaSmiSource({ binary: smi, intervalMs: 50 }, Clock.start());
-    const domains = await src.start();
-    assert.deepEqual(
-      domains.map((d) => d.device),
-      ['gpu:0', 'gpu:1'],
-    );
-    await new Promise((r) => setTimeout(r, 400));
-    const readings = src.poll();
-    src.stop();
-    assert.ok(readings.filter((r) => r.device === 'gpu:0').length >= 4);
-    assert.ok(readings.every((r) => r.device === 'gpu:0' && r.powerW === 70));
-    assert.ok(
-      src.problems().some((p) => /no power for GPU 1 \("\[N\/A\]/.test(p)),
-      src.problems().join('\n'),
-    );
-  } finally {
-    rmSync(tmp, { recursive: true, force: true });
-  }
-});
-
-test('nvidia-smi source: a child that dies before its first reading fails the start with its message', async () => {
-  const tmp = mkdtempSync(join(tmpdir(), 'kdbench-dead-'));
-  try {
-    // Crashes after 1 ms, every time: no reading ever arrives.
-    const smi = writeFakeSmi(tmp, { FAKE_SMI_GPUS: '1', FAKE_SMI_CRASH_AFTER_MS: '0', FAKE_SMI_NA_GPUS: '0' });
-    const src = new NvidiaSmiSource({ binary: smi, intervalMs: 50 }, Clock.start());
-    const t0 = Date.now();
-    await assert.rejects(src.start(), /exited before its first reading \(code 1/);
-    assert.ok(Date.now() - t0 < 5000, 'fails fast, not on the 10 s timeout');
-  } finally {
-    rmSync(tmp, { recursive: true, force: true });
-  }
 });

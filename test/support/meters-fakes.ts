@@ -1,6 +1,7 @@
 /**
- * Fakes for the meter tests and benchmarks: a stub libnvidia-ml compiled from test/fixtures, a fake
- * nvidia-smi, fake powercap trees, and the exact integrals of the power curves they all follow.
+ * Fakes for the meter tests and benchmarks, one per source folder of src/measurement/sources/: a stub
+ * libnvidia-ml compiled from test/fixtures/stub-nvml.c (nvml/), a fake nvidia-smi (nvidia-smi/), fake
+ * powercap trees (rapl/), and the exact integrals of the power curves they all follow.
  * Curves are functions of the wall clock (seconds since the Unix epoch); GPU i adds 10*i W.
  */
 import { execFileSync, spawn, type ChildProcess } from 'node:child_process';

@@ -1,10 +1,15 @@
+/**
+ * The energy sources, one folder each: nvml/ (binding, probe, source), nvidia-smi/ (CSV, probe,
+ * source), rapl/ (powercap discovery, source), estimates/ (process CPU time and resident memory).
+ * select.ts chooses them through their probes; the sampler worker builds them here from their specs.
+ */
 import type { EnergySource, SourceSpec } from '../types.js';
 import type { Clock } from '../clock.js';
-import { ProcessCpuEstimate } from './process-cpu-estimate.js';
-import { ProcessDramEstimate } from './process-dram-estimate.js';
-import { NvidiaSmiSource } from './nvidia-smi.js';
-import { NvmlSource } from './nvml.js';
-import { RaplSource } from './rapl.js';
+import { ProcessCpuEstimate } from './estimates/process-cpu.js';
+import { ProcessDramEstimate } from './estimates/process-dram.js';
+import { NvidiaSmiSource } from './nvidia-smi/source.js';
+import { NvmlSource } from './nvml/source.js';
+import { RaplSource } from './rapl/source.js';
 
 /** Builds a source from its serialisable description (called inside the sampler worker). */
 export function createSource(spec: SourceSpec, clock: Clock): EnergySource {

@@ -6,7 +6,7 @@
  */
 import { readdirSync, readFileSync, existsSync } from 'node:fs';
 import { join } from 'node:path';
-import type { RaplZoneSpec } from './types.js';
+import type { RaplZoneSpec } from '../../types.js';
 
 export function powercapRoot(env: NodeJS.ProcessEnv = process.env): string {
   return env.KDBENCH_POWERCAP_ROOT || '/sys/class/powercap';

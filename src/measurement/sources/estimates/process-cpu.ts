@@ -1,6 +1,6 @@
-import type { DomainInfo, EnergySource, RawReading } from '../types.js';
-import { treeCpuSeconds } from '../proc-tree.js';
-import { readStat } from '../proc.js';
+import type { DomainInfo, EnergySource, RawReading } from '../../types.js';
+import { treeCpuSeconds } from '../../proc-tree.js';
+import { readStat } from '../../proc.js';
 
 /**
  * CPU energy estimated from the CPU time of a process tree (every live member's threads, and

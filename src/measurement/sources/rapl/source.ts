@@ -1,6 +1,6 @@
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
-import type { DomainInfo, EnergySource, RawReading, RaplZoneSpec } from '../types.js';
+import type { DomainInfo, EnergySource, RawReading, RaplZoneSpec } from '../../types.js';
 
 interface ZoneState {
   spec: RaplZoneSpec;

@@ -1,70 +1,10 @@
-import { spawn, execFileSync, type ChildProcess } from 'node:child_process';
-import { readStat } from '../proc.js';
+import { spawn, type ChildProcess } from 'node:child_process';
 import { createInterface } from 'node:readline';
-import type { DomainInfo, EnergySource, RawReading, SmiGpuSpec } from '../types.js';
-import type { Clock } from '../clock.js';
-
-/** nvidia-smi prints local time as "YYYY/MM/DD HH:MM:SS.mmm"; returns ms since epoch, or undefined. */
-export function parseSmiTimestamp(s: string): number | undefined {
-  const m = /^(\d{4})\/(\d{2})\/(\d{2}) (\d{2}):(\d{2}):(\d{2})(?:\.(\d{1,3}))?$/.exec(s.trim());
-  if (!m) return undefined;
-  const ms = m[7] ? Number(m[7].padEnd(3, '0')) : 0;
-  return new Date(+m[1], +m[2] - 1, +m[3], +m[4], +m[5], +m[6], ms).getTime();
-}
-
-/** A value of a nounits CSV field: a number, or undefined for "[N/A]", "[Not Supported]" and the like. */
-export function parseSmiNumber(s: string | undefined): number | undefined {
-  if (s === undefined) return undefined;
-  const v = s.trim().replace(/\s*W$/, '');
-  if (v === '' || v.startsWith('[')) return undefined;
-  const n = Number(v);
-  return Number.isFinite(n) ? n : undefined;
-}
-
-export interface SmiGpu {
-  index: number;
-  name: string;
-  uuid: string;
-}
-
-/** Lists GPUs with `nvidia-smi --query-gpu=index,name,uuid --format=csv,noheader`. */
-export function listSmiGpus(binary: string): SmiGpu[] {
-  const out = execFileSync(binary, ['--query-gpu=index,name,uuid', '--format=csv,noheader'], {
-    encoding: 'utf8',
-    timeout: 10_000,
-    stdio: ['ignore', 'pipe', 'pipe'],
-  });
-  return out
-    .split('\n')
-    .filter((l) => l.trim() !== '')
-    .map((l) => {
-      const [index, name, uuid] = l.split(',').map((x) => x.trim());
-      return { index: Number(index), name, uuid };
-    });
-}
-
-/**
- * GPUs that report a number for `field` (e.g. power.draw.instant, which drivers before ~535 do not
- * know at all: nvidia-smi then exits with an error, and every GPU answers no).
- */
-export function smiFieldSupport(binary: string, field: string): Map<number, boolean> {
-  const support = new Map<number, boolean>();
-  let out: string;
-  try {
-    out = execFileSync(binary, [`--query-gpu=index,${field}`, '--format=csv,noheader,nounits'], {
-      encoding: 'utf8',
-      timeout: 10_000,
-      stdio: ['ignore', 'pipe', 'pipe'],
-    });
-  } catch {
-    return support;
-  }
-  for (const line of out.split('\n')) {
-    const [index, value] = line.split(',').map((x) => x.trim());
-    if (index !== undefined && /^\d+$/.test(index)) support.set(Number(index), parseSmiNumber(value) !== undefined);
-  }
-  return support;
-}
+import { readStat } from '../../proc.js';
+import type { DomainInfo, EnergySource, RawReading, SmiGpuSpec } from '../../types.js';
+import type { Clock } from '../../clock.js';
+import { parseSmiLine, parseSmiNumber, parseSmiTimestamp, smiQueryArgs } from './csv.js';
+import { listSmiGpus, smiFieldSupport } from './probe.js';
 
 /** How often a dead nvidia-smi child is restarted before GPU power is given up for the run. */
 const MAX_RESTARTS = 3;
@@ -85,6 +25,8 @@ export class NvidiaSmiSource implements EnergySource {
   private restarts = 0;
   private restartTimer?: NodeJS.Timeout;
   private args: string[] = [];
+  /** The queried fields: timestamp, index, then the power fields in order of preference. */
+  private fields: string[] = [];
   /** Devices whose next reading follows an outage. */
   private readonly gapPending = new Set<string>();
   private readonly naReported = new Set<string>();
@@ -112,8 +54,8 @@ export class NvidiaSmiSource implements EnergySource {
       ? new Map(probed.map((g) => [g.index, g.powerField === 'power.draw.instant']))
       : smiFieldSupport(this.opts.binary, 'power.draw.instant');
     const anyInstant = [...instant.values()].some(Boolean);
-    const fields = anyInstant ? 'timestamp,index,power.draw.instant,power.draw' : 'timestamp,index,power.draw';
-    this.args = [`--query-gpu=${fields}`, '--format=csv,noheader,nounits', '-lms', String(this.opts.intervalMs)];
+    this.fields = anyInstant ? ['timestamp', 'index', 'power.draw.instant', 'power.draw'] : ['timestamp', 'index', 'power.draw'];
+    this.args = [...smiQueryArgs(this.fields), '-lms', String(this.opts.intervalMs)];
     if (wanted) this.args.push('-i', gpus.map((g) => g.index).join(','));
     // Ready when the first probe arrives (nvidia-smi takes a moment to start), so that the
     // meter's first window is covered; a child that prints nothing within 10 s is a failure.
@@ -196,12 +138,12 @@ export class NvidiaSmiSource implements EnergySource {
   }
 
   private onLine(line: string): void {
-    const parts = line.split(',').map((x) => x.trim());
-    const [ts, index] = parts;
-    if (index === undefined || !/^\d+$/.test(index)) return;
+    const row = parseSmiLine(line, this.fields);
+    if (!row) return;
+    const index = row.index;
     const device = `gpu:${index}`;
     // power.draw.instant first where queried, then power.draw.
-    const values = parts.slice(2);
+    const values = this.fields.slice(2).map((f) => row[f]);
     const powerW = values.map(parseSmiNumber).find((v) => v !== undefined);
     if (powerW === undefined) {
       if (!this.naReported.has(device)) {
@@ -218,7 +160,7 @@ export class NvidiaSmiSource implements EnergySource {
     this.firstLine = undefined;
     this.firstFail = undefined;
     const now = this.clock.now();
-    const t = this.timeOf(ts ?? '', now);
+    const t = this.timeOf(row.timestamp, now);
     const afterGap = this.gapPending.delete(device);
     this.buffer.push({ device, t, powerW, ...(afterGap ? { afterGap } : {}) });
   }

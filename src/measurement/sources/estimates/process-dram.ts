@@ -1,5 +1,5 @@
-import type { DomainInfo, EnergySource, RawReading } from '../types.js';
-import { treeRssBytes } from '../proc-tree.js';
+import type { DomainInfo, EnergySource, RawReading } from '../../types.js';
+import { treeRssBytes } from '../../proc-tree.js';
 
 /**
  * DRAM power estimated from the resident memory of a process tree times a power per GB

@@ -1,5 +1,5 @@
-import type { DomainInfo, EnergySource, RawReading } from '../types.js';
-import { Nvml } from '../nvml.js';
+import type { DomainInfo, EnergySource, RawReading } from '../../types.js';
+import { Nvml } from './binding.js';
 
 /**
  * GPU energy from NVML's total-energy counter (nvmlDeviceGetTotalEnergyConsumption, mJ since the

@@ -1,9 +1,12 @@
 /**
  * NVIDIA Management Library through FFI (koffi). Only the calls kdbench needs: init, device count,
- * handles, names, UUIDs, the total-energy counter and the power reading. Every NVML call returns an
+ * handles, names, UUIDs, the total-energy counter and the power reading, and for the inventory the
+ * driver version, PCI bus id, enforced power limit and total memory. Every NVML call returns an
  * nvmlReturn_t; anything but 0 becomes an NvmlError carrying the code and nvmlErrorString's text.
+ * A function the library lacks (an old driver) answers NOT_SUPPORTED, as NVML itself does.
  */
 import { createRequire } from 'node:module';
+import { endianness } from 'node:os';
 import type { LibraryHandle, TypeObject } from 'koffi';
 
 type Koffi = typeof import('koffi');
@@ -19,6 +22,23 @@ function koffi(): Koffi {
 
 export const NVML_SUCCESS = 0;
 export const NVML_ERROR_NOT_SUPPORTED = 3;
+const NVML_SYSTEM_DRIVER_VERSION_BUFFER_SIZE = 80;
+
+/**
+ * nvmlPciInfo_t as nvml.h declares it since NVML 9 (nvmlDeviceGetPciInfo_v3), 68 bytes:
+ *   char busIdLegacy[16]; unsigned int domain, bus, device, pciDeviceId, pciSubSystemId; char busId[32];
+ * The first nvmlDeviceGetPciInfo filled the older struct, whose `char busId[16]` sits at offset 0.
+ */
+const PCI_INFO = { busIdOffset: 16 + 5 * 4, busIdSize: 32, legacyBusIdSize: 16 };
+/** nvmlMemory_t: unsigned long long total, free, used (bytes). */
+const MEMORY = { size: 24, totalOffset: 0 };
+
+/** The NUL-terminated string at `offset`, at most `size` bytes. */
+function cString(buf: Buffer, offset: number, size: number): string {
+  const field = buf.subarray(offset, offset + size);
+  const end = field.indexOf(0);
+  return field.subarray(0, end < 0 ? field.length : end).toString('utf8');
+}
 
 /** The library to load: env KDBENCH_NVML_LIB, else libnvidia-ml.so.1 from the loader's path. */
 export function nvmlLibraryPath(env: NodeJS.ProcessEnv = process.env): string {
@@ -60,6 +80,8 @@ export class Nvml {
     readonly path: string,
     private readonly lib: LibraryHandle,
     private readonly fn: Record<string, Fn>,
+    /** Only the first nvmlDeviceGetPciInfo (NVML before 9): its struct has the bus id at offset 0. */
+    private readonly legacyPciInfo = false,
   ) {}
 
   /** Loads the library and calls nvmlInit_v2. Throws Error (cannot load) or NvmlError (init failed). */
@@ -78,16 +100,30 @@ export class Nvml {
       uuid: lib.func('nvmlDeviceGetUUID', 'int', [dev, k.pointer('char'), 'unsigned int']) as Fn,
     };
     // Old drivers lack the energy counter entirely: such GPUs answer NOT_SUPPORTED, as on pre-Volta GPUs.
-    const optional = (name: string, f: () => Fn): void => {
-      try {
-        fn[name] = f();
-      } catch {
-        fn[name] = () => NVML_ERROR_NOT_SUPPORTED;
+    const optional = (name: string, ...tries: (() => Fn)[]): number => {
+      for (let i = 0; i < tries.length; i++) {
+        try {
+          fn[name] = tries[i]();
+          return i;
+        } catch {
+          /* not in this library: the next one, else NOT_SUPPORTED */
+        }
       }
+      fn[name] = () => NVML_ERROR_NOT_SUPPORTED;
+      return -1;
     };
     optional('energy', () => lib.func('nvmlDeviceGetTotalEnergyConsumption', 'int', [dev, k.out(k.pointer('unsigned long long'))]) as Fn);
     optional('power', () => lib.func('nvmlDeviceGetPowerUsage', 'int', [dev, k.out(k.pointer('unsigned int'))]) as Fn);
-    const nvml = new Nvml(path, lib, fn);
+    optional('driverVersion', () => lib.func('nvmlSystemGetDriverVersion', 'int', [k.pointer('char'), 'unsigned int']) as Fn);
+    // Structs are read from a Buffer at their C offsets (PCI_INFO and MEMORY above).
+    const pci = optional(
+      'pciInfo',
+      () => lib.func('nvmlDeviceGetPciInfo_v3', 'int', [dev, 'void *']) as Fn,
+      () => lib.func('nvmlDeviceGetPciInfo', 'int', [dev, 'void *']) as Fn,
+    );
+    optional('powerLimit', () => lib.func('nvmlDeviceGetEnforcedPowerLimit', 'int', [dev, k.out(k.pointer('unsigned int'))]) as Fn);
+    optional('memory', () => lib.func('nvmlDeviceGetMemoryInfo', 'int', [dev, 'void *']) as Fn);
+    const nvml = new Nvml(path, lib, fn, pci === 1);
     nvml.check('nvmlInit_v2', fn.init() as number);
     return nvml;
   }
@@ -123,8 +159,7 @@ export class Nvml {
   private text(call: string, f: Fn, index: number): string {
     const buf = Buffer.alloc(96);
     this.check(`${call}(${index})`, f(this.handle(index), buf, buf.length) as number);
-    const end = buf.indexOf(0);
-    return buf.subarray(0, end < 0 ? buf.length : end).toString('utf8');
+    return cString(buf, 0, buf.length);
   }
 
   gpu(index: number): NvmlGpu {
@@ -143,6 +178,35 @@ export class Nvml {
     const out = [0];
     this.check(`nvmlDeviceGetPowerUsage(${index})`, this.fn.power(this.handle(index), out) as number);
     return Number(out[0]);
+  }
+
+  /** The driver version ("580.159.04"; nvmlSystemGetDriverVersion). */
+  driverVersion(): string {
+    const buf = Buffer.alloc(NVML_SYSTEM_DRIVER_VERSION_BUFFER_SIZE);
+    this.check('nvmlSystemGetDriverVersion', this.fn.driverVersion(buf, buf.length) as number);
+    return cString(buf, 0, buf.length);
+  }
+
+  /** The PCI bus id, domain:bus:device.function ("00000000:3B:00.0"; nvmlDeviceGetPciInfo_v3, else the first version). */
+  pciBusId(index: number): string {
+    const buf = Buffer.alloc(128); // larger than either struct
+    const call = this.legacyPciInfo ? 'nvmlDeviceGetPciInfo' : 'nvmlDeviceGetPciInfo_v3';
+    this.check(`${call}(${index})`, this.fn.pciInfo(this.handle(index), buf) as number);
+    return this.legacyPciInfo ? cString(buf, 0, PCI_INFO.legacyBusIdSize) : cString(buf, PCI_INFO.busIdOffset, PCI_INFO.busIdSize);
+  }
+
+  /** The power limit the driver enforces after every limiter, milliwatts (nvmlDeviceGetEnforcedPowerLimit). */
+  enforcedPowerLimitMw(index: number): number {
+    const out = [0];
+    this.check(`nvmlDeviceGetEnforcedPowerLimit(${index})`, this.fn.powerLimit(this.handle(index), out) as number);
+    return Number(out[0]);
+  }
+
+  /** Total memory of the GPU, bytes (nvmlDeviceGetMemoryInfo: nvmlMemory_t.total). */
+  memoryTotalBytes(index: number): number {
+    const buf = Buffer.alloc(MEMORY.size);
+    this.check(`nvmlDeviceGetMemoryInfo(${index})`, this.fn.memory(this.handle(index), buf) as number);
+    return Number(endianness() === 'LE' ? buf.readBigUInt64LE(MEMORY.totalOffset) : buf.readBigUInt64BE(MEMORY.totalOffset));
   }
 
   close(): void {
