@@ -150,7 +150,7 @@ test(
   },
 );
 
-test('RAPL through the sampler: a live counter that wraps several times, energy within 1 %', async () => {
+test('RAPL through the sampler: a live counter that wraps several times, energy within 4 % (the fake writer lags under load)', async () => {
   const root = join(tmp, 'powercap');
   const range = 40_000_000; // 40 J: wraps about every 0.27 s at 150 W, never twice in one 100 ms poll (250 W peak)
   makePowercap(root, [
@@ -179,8 +179,9 @@ test('RAPL through the sampler: a live counter that wraps several times, energy 
     for (const w of energyByWindow(trace, windows)) {
       const truth = exact(curve, wall0, w);
       assert.ok(truth > 2 * 40, 'the window spans at least two wraps');
-      // The writer refreshes the file every ~1-2 ms: up to 250 W x 4 ms at the two boundaries.
-      assert.ok(Math.abs(w.energyJ - truth) / truth < 0.01, `${w.name}: ${w.energyJ} J vs exact ${truth} J`);
+      // The writer refreshes the file every ~1-2 ms (up to 250 W x 4 ms at the two boundaries), but a loaded
+      // machine can hold it back for tens of ms: 4 % still catches any wrap mistake (one wrap is 40 J, >= 25 %).
+      assert.ok(Math.abs(w.energyJ - truth) / truth < 0.04, `${w.name}: ${w.energyJ} J vs exact ${truth} J`);
     }
   } finally {
     writer.kill();
