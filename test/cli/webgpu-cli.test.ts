@@ -3,7 +3,8 @@
  * skipped with its reason in run.json; forced with --backend webgpu it is a clear error (exit 2, the
  * reason and the fix, no stack, no run directory); kdbench doctor has a WebGPU line. Then a whole run on
  * Dawn's null adapter (no GPU work, meaningless numbers): every step runs on the webgpu backend, the
- * adapter is recorded, and the process ends on its own.
+ * adapter is recorded, and the process ends on its own; with a stub NVML at a constant 100 W, the GPU
+ * benchmark's summary of that run (bench/gpu.ts) finds all GPU energy explained by the idle baseline.
  * KDBENCH_VULKAN_LIB points at a missing Vulkan loader, so that the tests say the same on a GPU machine.
  */
 import { test } from 'node:test';
@@ -14,7 +15,8 @@ import { createRequire } from 'node:module';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import type { RunJson } from '../../src/core/contract.js';
-import { REPO } from '../support/meters-fakes.js';
+import { REPO, buildStubNvml } from '../support/meters-fakes.js';
+import { gpuMarkdown, summariseRun } from '../../bench/gpu.js';
 
 const CLI = join(REPO, 'dist', 'src', 'cli', 'main.js');
 const tmp = mkdtempSync(join(tmpdir(), 'kdbench-webgpu-cli-'));
@@ -104,7 +106,11 @@ test(
   { skip: dawnInstalled ? false : 'the optional package webgpu is not installed' },
   () => {
     const out = join(tmp, 'null-adapter');
-    const r = kdbench(['run', SUITE, '--backend', 'webgpu', '--out', out], { KDBENCH_WEBGPU_DAWN: 'backend=null' });
+    const stub = buildStubNvml(tmp);
+    const nvml: Record<string, string> = stub
+      ? { KDBENCH_NVML_LIB: stub, KDBENCH_STUB_NVML_GPUS: '1', KDBENCH_STUB_NVML_CURVE: 'const:100' }
+      : {};
+    const r = kdbench(['run', SUITE, '--backend', 'webgpu', '--out', out], { KDBENCH_WEBGPU_DAWN: 'backend=null', ...nvml });
     assert.equal(r.status, 0, r.stderr);
     assert.equal(r.error, undefined, 'ended before the time limit');
     assert.match(r.stderr, /WebGPU adapter: .*null.*the run's numbers mean nothing/);
@@ -118,5 +124,27 @@ test(
     assert.deepEqual(run.models.map((m) => m.role).sort(), ['control', 'student', 'teacher']);
     assert.equal(run.inference.length, 3 * 2, 'every model at batch 1 and 8');
     for (const i of run.inference) assert.ok(i.inferences > 0 && i.latencyMsMean > 0, JSON.stringify(i));
+    if (!stub) return; // no C compiler for the stub NVML: no GPU energy to summarise
+
+    const s = summariseRun(run, [], 1, 0);
+    assert.equal(s.backend, 'webgpu');
+    assert.ok(s.baselineGpuW !== null && Math.abs(s.baselineGpuW - 100) < 1, `idle GPU power ${s.baselineGpuW}`);
+    assert.deepEqual(
+      s.parts.map((p) => p.name),
+      ['data preparation', 'teacher training', 'distillation (all students)', 'controls (all)', 'evaluation', 'inference benchmarks'],
+    );
+    for (const p of [...s.parts, s.totals!]) {
+      assert.deepEqual(p.gpuMethods, ['counter'], p.name);
+      assert.ok(Math.abs(p.gpuJ - 100 * p.durationS) <= 0.02 * p.gpuJ + 0.5, `${p.name}: ${p.gpuJ} J in ${p.durationS} s at 100 W`);
+      assert.ok(p.gpuIdleJ !== null && Math.abs(p.gpuJ - p.gpuIdleJ) <= 0.02 * p.gpuJ + 0.5, `${p.name}: all of it idle (${p.gpuIdleJ} J)`);
+      assert.ok(Math.abs(p.totalJ - (p.gpuJ + p.cpuJ + p.dramJ)) < 1e-6 * p.totalJ + 1e-9, p.name);
+    }
+    assert.deepEqual(
+      s.ratios.map((x) => x.student),
+      ['student'],
+    );
+    assert.ok(s.ratios[0].params > 1 && Object.keys(s.ratios[0].energyPer1000).sort().join() === 'b1,b8', JSON.stringify(s.ratios));
+    const md = gpuMarkdown({ ran: true, startedAt: run.startedAt, doctor: '(doctor)', adapter: {}, runs: [s] });
+    assert.match(md, /\| whole run \| [\d.]+ \| [\d.]+ k?J \| [\d.]+ k?J \(counter\) \| \d+\.\d % \|/);
   },
 );
