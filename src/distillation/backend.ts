@@ -1,20 +1,32 @@
 /**
- * TensorFlow.js backend selection: tfjs-node-gpu, tfjs-node, wasm, cpu — the first that loads,
- * or the one forced with --backend. Registers the O(N) UnsortedSegmentSum kernel that the
+ * TensorFlow.js backend selection: tfjs-node-gpu, webgpu (./backends/webgpu.ts), tfjs-node, wasm, cpu —
+ * the first that loads, or the one forced with --backend. Registers the O(N) UnsortedSegmentSum kernel that the
  * embedding gradient needs (missing on wasm, O(vocabulary) per row on cpu; see platform notes).
  */
 import * as tf from '@tensorflow/tfjs';
 import '@tensorflow/tfjs-backend-wasm';
 import { createRequire } from 'node:module';
 import { UserError } from '../core/errors.js';
+import { waitForDevice } from './backends/device.js';
+import { probeWebGpu, startWebGpu, type WebGpuAdapterInfo } from './backends/webgpu.js';
 
-export const BACKENDS = ['tensorflow-gpu', 'tensorflow', 'wasm', 'cpu'] as const;
+export const BACKENDS = ['tensorflow-gpu', 'webgpu', 'tensorflow', 'wasm', 'cpu'] as const;
 export type BackendName = (typeof BACKENDS)[number];
 
 export interface BackendChoice {
   name: string;
   /** Backends tried before this one and why they were not used. */
   skipped: string[];
+  /** The GPU adapter the webgpu backend runs on. */
+  adapter?: WebGpuAdapterInfo;
+  /** Dawn's options, where KDBENCH_WEBGPU_DAWN gave some ("backend=null": an adapter that runs nothing). */
+  dawnOptions?: string[];
+  /**
+   * Set where the backend's work runs asynchronously on a device (webgpu, tensorflow-gpu): resolves once
+   * everything queued so far has finished. Phase boundaries wait for it, and timed inference reads its
+   * results with `await data()`.
+   */
+  sync?: () => Promise<void>;
 }
 
 const require = createRequire(import.meta.url);
@@ -89,8 +101,11 @@ export function checkBackendName(name: string): BackendName {
   return name as BackendName;
 }
 
-/** Selects and initialises the backend. */
-export async function selectBackend(forced?: string): Promise<BackendChoice> {
+/**
+ * Selects and initialises the backend. A forced webgpu without an adapter is a user error with the
+ * reason and the fix; in the automatic order it is skipped with its reason.
+ */
+export async function selectBackend(forced?: string, env: NodeJS.ProcessEnv = process.env): Promise<BackendChoice> {
   if (forced !== undefined) checkBackendName(forced);
   ensureKernels();
   const skipped: string[] = [];
@@ -103,9 +118,24 @@ export async function selectBackend(forced?: string): Promise<BackendChoice> {
         continue;
       }
       // tfjs-node registers its backend as "tensorflow" for both packages.
-      if (await tf.setBackend('tensorflow')) return { name, skipped };
+      if (await tf.setBackend('tensorflow')) return { name, skipped, ...(name === 'tensorflow-gpu' ? { sync: waitForDevice } : {}) };
       skipped.push(`${name}: setBackend failed`);
       continue;
+    }
+    if (name === 'webgpu') {
+      const probe = await probeWebGpu(env);
+      if (!probe.ok) {
+        if (forced) throw new UserError(`--backend webgpu: no WebGPU adapter here: ${probe.reason}.\n  fix: ${probe.fix}`);
+        skipped.push(`webgpu: no adapter: ${probe.reason}`);
+        continue;
+      }
+      try {
+        const adapter = await startWebGpu(env);
+        return { name, skipped, adapter, ...(probe.dawnOptions.length ? { dawnOptions: probe.dawnOptions } : {}), sync: waitForDevice };
+      } catch (e) {
+        skipped.push(`webgpu: ${(e as Error).message.split('\n')[0]}`);
+        continue;
+      }
     }
     try {
       if (await tf.setBackend(name)) {

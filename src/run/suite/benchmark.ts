@@ -1,6 +1,8 @@
 /**
  * Step: inference benchmarks, every model at every batch size, one phase each
  * (`inference:MODEL:bN`, `:rK` with interleaved rounds); their energy is the phase's.
+ * On a device backend (webgpu, tensorflow-gpu) every timed batch awaits its logits (`await data()`):
+ * the latency is that of the inference, not of queueing it.
  */
 import { benchmarkInference } from '../../benchmark/inference.js';
 import { inferenceSchedule } from '../../benchmark/schedule.js';
@@ -9,6 +11,7 @@ import type { SuiteData, SuiteStepContext, Trained } from './types.js';
 
 export async function benchmarkStep(s: SuiteStepContext, d: SuiteData, models: Trained[], repeats: number): Promise<void> {
   const { run, suite } = s;
+  const readback = s.backend.sync ? 'async' : 'sync';
   const byName = new Map(models.map((m) => [m.model.name, m.model]));
   const schedule = inferenceSchedule([...byName.keys()], suite.inference.batchSizes, repeats);
   run.progress.begin(`inference benchmarks${repeats > 1 ? ` (${repeats} interleaved rounds)` : ''}`, schedule.length);
@@ -16,7 +19,7 @@ export async function benchmarkStep(s: SuiteStepContext, d: SuiteData, models: T
   for (const slot of schedule) {
     const model = byName.get(slot.model)!;
     await run.phase(slot.phase, slot.model);
-    const r = await benchmarkInference(tfjsBatchRunner(model, d.data.test, slot.batchSize), suite.inference.timeMs);
+    const r = await benchmarkInference(tfjsBatchRunner(model, d.data.test, slot.batchSize, readback), suite.inference.timeMs);
     run.records.inference.push({
       model: slot.model,
       batchSize: slot.batchSize,

@@ -6,7 +6,8 @@
  */
 import { basename, dirname } from 'node:path';
 import type { ReportSettings, RunJson } from '../../core/contract.js';
-import { selectBackend, tf } from '../../distillation/backend.js';
+import { selectBackend, tf, type BackendChoice } from '../../distillation/backend.js';
+import { dependencyVersion } from '../../core/host.js';
 import type { TextClassifier } from '../../distillation/models/types.js';
 import { resolveTeacherPath } from '../../distillation/models/reuse.js';
 import { aggregateInference, compareModels, type Correctness } from '../../benchmark/aggregate.js';
@@ -63,10 +64,18 @@ export async function runSuite(opts: SuiteRunOptions): Promise<RunOutcome> {
   const teacherPath = opts.teacherPath ? resolveTeacherPath(opts.teacherPath) : undefined;
   const backend = await selectBackend(opts.backend);
   progress.log(`tfjs backend: ${backend.name}${backend.skipped.length ? ` (not used: ${backend.skipped.join('; ')})` : ''}`);
+  if (backend.adapter) progress.log(`WebGPU adapter: ${describeAdapter(backend)}`);
   const probes = probeAll();
   const selection = selectSources({ intervalMs: opts.intervalMs, probes });
   const environment = await collectEnvironment({ backend: backend.name, gpus: gpuInventory(probes) });
   environment.tfjsBackendsSkipped = backend.skipped;
+  if (backend.adapter) environment.webgpuAdapter = backend.adapter;
+  if (backend.dawnOptions) environment.webgpuDawnOptions = backend.dawnOptions;
+  environment.packages = {
+    ...(environment.packages as Record<string, string | null>),
+    webgpu: dependencyVersion('webgpu'),
+    '@tensorflow/tfjs-backend-webgpu': dependencyVersion('@tensorflow/tfjs-backend-webgpu'),
+  };
   if (teacherPath) environment.teacherReusedFrom = teacherPath;
   environment.inferenceRepeats = repeats;
 
@@ -89,13 +98,20 @@ export async function runSuite(opts: SuiteRunOptions): Promise<RunOutcome> {
         carbon: opts.carbon,
         progress,
         failInPhase: opts.failInPhase,
-        beforeBoundary: opts.beforeBoundary,
+        beforeBoundary: beforeBoundaryFor(backend, opts.beforeBoundary),
         onFinished: opts.onFinished,
       },
       async (run) => {
         progress.log(`run directory: ${run.dir}`);
         for (const n of selection.notes) progress.log(n);
-        const s: SuiteStepContext = { run, suite, quick: opts.quick, suiteDir: dirname(opts.loaded.file), keep: (m) => kept.push(m) };
+        const s: SuiteStepContext = {
+          run,
+          suite,
+          quick: opts.quick,
+          suiteDir: dirname(opts.loaded.file),
+          keep: (m) => kept.push(m),
+          backend,
+        };
         const correct: Correctness = new Map();
         // Filled in by the steps, read at finalisation: a run stopped half-way still compares what it evaluated.
         const found: { testGroups?: string[] } = {};
@@ -122,6 +138,22 @@ export async function runSuite(opts: SuiteRunOptions): Promise<RunOutcome> {
     for (const m of kept) m.dispose();
     tf.disposeVariables();
   }
+}
+
+/**
+ * The wait before every phase boundary: the given one, else the backend's device sync. GPU work is
+ * asynchronous: without it a boundary is marked while the device still runs the phase's work, whose
+ * energy then lands in the next phase. Backends that compute on the calling thread need none.
+ */
+export function beforeBoundaryFor(backend: Pick<BackendChoice, 'sync'>, given?: () => Promise<void>): (() => Promise<void>) | undefined {
+  return given ?? backend.sync;
+}
+
+function describeAdapter(b: BackendChoice): string {
+  const a = b.adapter!;
+  const parts = [a.vendor, a.architecture, a.device, a.description].filter(Boolean);
+  const nul = b.dawnOptions?.includes('backend=null') ? " (Dawn's null adapter: it runs no GPU work, the run's numbers mean nothing)" : '';
+  return `${parts.length ? parts.join(', ') : 'no vendor information'}${b.dawnOptions ? ` [Dawn options: ${b.dawnOptions.join(' ')}]` : ''}${nul}`;
 }
 
 /** Folds repeated rounds into medians with intervals and adds the comparisons (at finalisation, whatever the outcome). */

@@ -1,5 +1,6 @@
 /** What the steps of a suite run share: the run's context, the suite as run, and the models made so far. */
 import type { ModelRecord, ModelRole } from '../../core/contract.js';
+import type { BackendChoice } from '../../distillation/backend.js';
 import type { PreparedData } from '../../distillation/data/prepare.js';
 import type { DataShape } from '../../distillation/models/build.js';
 import type { InputContract } from '../../distillation/models/io.js';
@@ -28,6 +29,8 @@ export interface SuiteStepContext {
   suiteDir: string;
   /** Registers a model for disposal when the run ends, however it ends. */
   keep(model: TextClassifier): void;
+  /** The tfjs backend the run uses; `sync` is set where its work runs asynchronously on a device. */
+  backend: BackendChoice;
 }
 
 /** The data step's output: the prepared data and what models are built for. */
