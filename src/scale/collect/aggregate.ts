@@ -102,6 +102,14 @@ function modelRows(runs: RunJson[]): ModelRow[] {
   });
 }
 
+/** The grid setting a run recorded, where the plan set none. */
+function recordedCarbon(run: RunJson): string {
+  const c = run.carbon;
+  if (!c) return 'n/a';
+  if (c.fallback) return 'world average (no region)';
+  return c.region || `${c.intensityGCO2ePerKWh} gCO2e/kWh (${c.intensityKind ?? 'given'})`;
+}
+
 /** Groups of the completed cells, in the order of the plan's cells. */
 export function groupRuns(cells: CollectedCell[]): Group[] {
   const groups = new Map<string, Group>();
@@ -114,7 +122,7 @@ export function groupRuns(cells: CollectedCell[]): Group[] {
       machine: c.cell.machine,
       gpuModel: gpuModel(run),
       backend: e.tfjsBackend ?? c.cell.backend ?? 'n/a',
-      carbon: c.cell.carbon === undefined ? 'world average (no region)' : carbonLabel(c.cell.carbon),
+      carbon: c.cell.carbon !== undefined ? carbonLabel(c.cell.carbon) : recordedCarbon(run),
       pue: c.cell.pue === undefined ? String(run.carbon?.pue ?? 'n/a') : String(c.cell.pue),
     };
     const key = Object.values(parts).join(' | ');

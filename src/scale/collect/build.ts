@@ -84,7 +84,7 @@ export function buildCollect(sweep: CollectedSweep): {
         `energy partly ESTIMATED (not measured) in ${est.length} of ${groups.length} group(s): ${est.map((g) => `${g.machine} / ${g.gpuModel}`).join(', ')} (see the "measured" column).`,
       ),
     );
-  if (cells.some((c) => c.state === 'completed' && c.cell.carbon === undefined))
+  if (done.some((c) => c.used?.run?.carbon?.fallback))
     blocks.push(warning('cells without a region or intensity used the world-average grid intensity: their CO2e is indicative only.'));
   blocks.push(
     p(
@@ -116,7 +116,7 @@ export function buildCollect(sweep: CollectedSweep): {
           pctText(r.accuracy),
           `${statText(r.energyJPer1000)}${r.energyUncertaintyJPer1000 !== undefined ? ` ± ${sig(r.energyUncertaintyJPer1000, 2)} meter bound` : ''}${r.batchSizes.length ? ` (batch ${r.batchSizes.join('/')})` : ''}`,
           statText(r.gCO2ePer1000),
-          statText(r.energyVsTeacher, (x) => `${sig(x)}x`),
+          r.role === 'teacher' ? '' : statText(r.energyVsTeacher, (x) => `${sig(x)}x`),
           r.role === 'student' ? statText(r.distillationJ) : '',
           breakEvenText(r),
         ]),
