@@ -3,7 +3,7 @@
  * or run here one after another. kdbench has no scheduler of its own.
  */
 import { join } from 'node:path';
-import { UserError } from '../core/errors.js';
+import { InterruptedError, UserError } from '../core/errors.js';
 import { writeFileAtomic } from '../core/files.js';
 import { loadPlan } from './plan.js';
 import { prepareSweep, type SweepManifest } from './sweep-dir.js';
@@ -67,16 +67,33 @@ export async function sweep(opts: SweepOptions): Promise<SweepResult> {
     const todo = selected.cells.filter((c) => !completed.has(c.id));
     if (todo.length < selected.cells.length) opts.log(`skipping ${selected.cells.length - todo.length} cell(s) that already completed`);
     let failed = 0;
+    let ran = 0;
     const out = opts.runOutput ?? process.stderr;
-    for (const [i, cell] of todo.entries()) {
-      opts.log(`cell ${i + 1}/${todo.length}: ${cell.id}`);
-      const code = await runCell(dir, cell, manifest, { stdout: out, stderr: out });
-      if (code !== 0) {
-        failed++;
-        opts.log(`cell ${cell.id} did not complete (exit code ${code}); going on with the others`);
+    // Ctrl-C or SIGTERM: the current cell's run writes its partial run.json, then no further cell starts.
+    let stop: string | undefined;
+    const onSignal = (sig: NodeJS.Signals) => (stop = sig);
+    process.on('SIGINT', onSignal);
+    process.on('SIGTERM', onSignal);
+    try {
+      for (const [i, cell] of todo.entries()) {
+        if (stop) {
+          opts.log(`${stop}: stopping; ${todo.length - i} cell(s) not run (run --emit local again to resume)`);
+          break;
+        }
+        opts.log(`cell ${i + 1}/${todo.length}: ${cell.id}`);
+        const code = await runCell(dir, cell, manifest, { stdout: out, stderr: out });
+        ran++;
+        if (code !== 0) {
+          failed++;
+          opts.log(`cell ${cell.id} did not complete (exit code ${code})${stop ? '' : '; going on with the others'}`);
+        }
       }
+    } finally {
+      process.off('SIGINT', onSignal);
+      process.off('SIGTERM', onSignal);
     }
-    return { dir, manifest, files: [], ran: todo.length, failed, skipped: selected.cells.length - todo.length };
+    if (stop) throw new InterruptedError(stop);
+    return { dir, manifest, files: [], ran, failed, skipped: selected.cells.length - todo.length };
   }
   const files =
     opts.emit === 'slurm' ? emitSlurm(loaded.plan, selected, dir, [process.execPath, KDBENCH_MAIN]) : emitK8s(loaded.plan, selected, dir);

@@ -76,8 +76,9 @@ export interface TaskOptions {
 }
 
 /**
- * Runs one cell and returns kdbench run's exit code. SIGTERM and SIGINT are passed on to the run (so it
- * writes an interrupted run.json), except under Slurm, which signals every process of the job itself.
+ * Runs one cell and returns kdbench run's exit code. SIGTERM is passed on to the run (so it writes an
+ * interrupted run.json), except under Slurm, which signals every process of the job itself; SIGINT
+ * (Ctrl-C) reaches the run from the terminal. Either way this process waits for the run to end.
  */
 export async function runCell(sweepDir: string, cell: ManifestCell, manifest: SweepManifest, opts: TaskOptions = {}): Promise<number> {
   const env = { ...(opts.env ?? process.env) };
@@ -103,8 +104,11 @@ export async function runCell(sweepDir: string, cell: ManifestCell, manifest: Sw
       stderr.write(b);
       tail = (tail + b.toString('utf8')).slice(-STDERR_TAIL);
     });
+    // A terminal's Ctrl-C reaches the whole process group and Slurm signals every process of the job: the
+    // run has the signal already, and a second one would make it quit without writing run.json. SIGTERM
+    // from Kubernetes (to the container's first process) or from kill reaches this process alone.
     const forward = (sig: NodeJS.Signals) => {
-      if (sched?.scheduler !== 'slurm') child.kill(sig);
+      if (sig === 'SIGTERM' && sched?.scheduler !== 'slurm') child.kill(sig);
     };
     process.on('SIGTERM', forward);
     process.on('SIGINT', forward);

@@ -5,7 +5,7 @@
  */
 import { after, before, test } from 'node:test';
 import assert from 'node:assert/strict';
-import { spawnSync } from 'node:child_process';
+import { spawn, spawnSync } from 'node:child_process';
 import { existsSync, mkdtempSync, readFileSync, readdirSync, rmSync, writeFileSync } from 'node:fs';
 import os, { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -78,4 +78,43 @@ test('--emit local again: the completed cell is skipped, the failed one runs aga
     `001-broken-${host}-2.json`,
     `001-broken-${host}.json`,
   ]);
+});
+
+test('SIGTERM during --emit local: the running cell writes an interrupted run.json, no further cell starts, collect lists it', async () => {
+  writeFileSync(
+    join(tmp, 'int.yaml'),
+    `name: local-int
+suites: [default]
+quick: true
+matrix: { machines: [cpu], repeats: 2 }
+machines: { cpu: { gpus: 0 } }
+`,
+  );
+  const dir = join(tmp, 'results', 'local-int');
+  const runDir = join(dir, `000-cpu-r1-${host}`);
+  const child = spawn(process.execPath, [MAIN, 'sweep', 'int.yaml', '--emit', 'local', '--out', 'results'], {
+    cwd: tmp,
+    stdio: ['ignore', 'pipe', 'pipe'],
+  });
+  let stderr = '';
+  child.stderr.on('data', (b: Buffer) => (stderr += b.toString()));
+  const exited = new Promise<number | null>((r) => child.on('close', (code) => r(code)));
+  // Once the first cell's run has started measuring, stop the sweep.
+  const end = Date.now() + 120_000;
+  while (!existsSync(join(runDir, 'run.json'))) {
+    assert.ok(Date.now() < end, `the first cell never started:\n${stderr}`);
+    await new Promise((r) => setTimeout(r, 200));
+  }
+  child.kill('SIGTERM');
+  const code = await exited;
+  assert.equal(code, 130, stderr.slice(-2000));
+  assert.match(stderr, /SIGTERM: stopping; 1 cell\(s\) not run \(run --emit local again to resume\)/);
+  assert.equal(JSON.parse(readFileSync(join(runDir, 'run.json'), 'utf8')).status, 'interrupted');
+  assert.equal(existsSync(join(dir, `001-cpu-r2-${host}`)), false, 'the second cell did not start');
+  const r = kdbench(['collect', dir, '--out', join(tmp, 'int-collected')]);
+  assert.equal(r.status, 1, r.stderr);
+  const md = readFileSync(join(tmp, 'int-collected', 'collect.md'), 'utf8');
+  assert.match(md, /0 of 2 cells completed/);
+  assert.match(md, /- \*\*000-cpu-r1\*\* INTERRUPTED: 000-cpu-r1-\S+: status "interrupted": interrupted by SIGTERM/);
+  assert.match(md, /- \*\*001-cpu-r2\*\* MISSING: no run directory/);
 });
