@@ -8,8 +8,7 @@ import { existsSync, readFileSync, readdirSync, statSync } from 'node:fs';
 import { join } from 'node:path';
 import { UserError, isUserError } from '../../core/errors.js';
 import type { RunJson, SchedulerRecord } from '../../core/contract.js';
-import { readRun } from '../../report/load.js';
-import { partialReason } from '../../report/load.js';
+import { partialReason, readRun } from '../../report/load.js';
 import { MANIFEST, RESERVED_DIRS, readManifest, type ManifestCell, type SweepManifest } from '../sweep-dir.js';
 import { TASKS_DIR, type TaskRecord } from '../task.js';
 
