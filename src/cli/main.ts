@@ -27,6 +27,11 @@ const COMMANDS: Record<string, Command> = {
     summary: 'convert an energy figure to CO2e (intensity, PUE, embodied, equivalents)',
     load: () => import('./commands/carbon.js'),
   },
+  sweep: {
+    summary: 'run the matrix of a plan on Slurm, Kubernetes or here: one kdbench run per cell',
+    load: () => import('./commands/sweep.js'),
+  },
+  collect: { summary: 'merge the runs of a sweep into one comparison report', load: () => import('./commands/collect.js') },
 };
 
 function help(): string {

@@ -115,6 +115,27 @@ export interface GpuInfo {
   memoryBytes?: number;
 }
 
+/**
+ * Where a run ran when a scheduler started it, and the sweep cell it belongs to (core/scheduler.ts reads
+ * the environment variables). Job and task ids are the scheduler's own, as strings.
+ */
+export interface SchedulerRecord {
+  /** The scheduler that started the run; null: none (a sweep cell run with --emit local). */
+  scheduler: 'slurm' | 'kubernetes' | null;
+  /** Slurm: the array's job id (SLURM_ARRAY_JOB_ID), else SLURM_JOB_ID. Kubernetes: the Job's name. */
+  jobId?: string;
+  /** Slurm: the array index (SLURM_ARRAY_TASK_ID). Kubernetes: the completion index (JOB_COMPLETION_INDEX). */
+  taskId?: string;
+  /** Slurm: the task's own job id (SLURM_JOB_ID; differs from jobId in an array). */
+  taskJobId?: string;
+  /** The node it ran on (SLURMD_NODENAME; the pod's spec.nodeName through the downward API). */
+  node?: string;
+  /** Kubernetes: the pod's name. */
+  pod?: string;
+  /** The sweep plan and cell the run belongs to (KDBENCH_SWEEP_PLAN, KDBENCH_SWEEP_CELL, KDBENCH_SWEEP_PLAN_SHA256). */
+  sweep?: { plan: string; cell: string; planSha256?: string };
+}
+
 /** The hardware and software inventory of a run (run/environment.ts); older runs may lack any field. */
 export interface EnvironmentRecord {
   hostname?: string;
@@ -137,6 +158,8 @@ export interface EnvironmentRecord {
   inferenceRepeats?: number;
   /** The suite as run (after --quick overrides). */
   suiteConfig?: unknown;
+  /** The scheduler's job, task and node, and the sweep cell (null: not started by a scheduler or a sweep). */
+  scheduler?: SchedulerRecord | null;
   [key: string]: unknown;
 }
 

@@ -77,5 +77,6 @@ export async function collectEnvironment(extra: { backend?: string; gpus?: GpuIn
     kdbench: { version: packageVersion(), gitCommit: gitCommit() },
     packages: Object.fromEntries(TRACKED.map((n) => [n, dependencyVersion(n)])),
     tfjsBackend: extra.backend ?? null,
+    scheduler: (await import('../core/scheduler.js')).schedulerInfo(process.env),
   };
 }
