@@ -80,6 +80,9 @@ function selectGpus(opts: SelectOptions, nvml: NvmlProbe, lazy: LazySmi, sources
     notes.push(
       `GPU: --gpus all: every GPU of the machine is measured${named.length > 0 ? `, although the environment allots GPUs (${named.join(', ')}): other tasks' work on them is counted` : ''}`,
     );
+  } else if (visible.length === 0) {
+    // Nothing to choose from: the notes below say no GPU is measured; an allotment cannot change that.
+    if (named.length > 0) notes.push(`GPU: the environment allots GPUs (${named.join(', ')}), but neither NVML nor nvidia-smi lists any`);
   } else {
     const a = resolveAllotment(env, visible, { migParents: () => smiMigParents(lazy.done()?.binary ?? nvidiaSmiBinary(env)) });
     notes.push(...a.notes);

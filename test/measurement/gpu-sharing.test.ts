@@ -324,3 +324,12 @@ test(
     assert.equal(b.meter.gpuSharing!.foreignProcesses[0]?.pid, other);
   },
 );
+
+test('no GPU visible (no NVML, no nvidia-smi): an allotment in the environment is noted, not a problem, and nothing is checked', () => {
+  const { sources, notes } = selectSources({ intervalMs: 100, env: env({ CUDA_VISIBLE_DEVICES: '0' }) });
+  assert.deepEqual(
+    sources.map((s) => s.kind),
+    ['process-cpu-estimate', 'process-dram-estimate'],
+  );
+  assert.ok(notes.some((n) => /allots GPUs \(CUDA_VISIBLE_DEVICES=0\), but neither NVML nor nvidia-smi lists any/.test(n)));
+});
