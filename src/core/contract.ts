@@ -200,6 +200,53 @@ export interface MeterRecord {
   /** CPU seconds the sampler thread used, and its share of the run's wall time on one core. */
   samplerCpuS: number;
   samplerCpuShare: number;
+  /** Whether other processes used a measured GPU (measurement/sources/gpu-sharing/); absent where no GPU was measured. */
+  gpuSharing?: GpuSharingRecord;
+}
+
+/**
+ * Whole-GPU meters count every process on a GPU. The sampler lists each measured GPU's running
+ * processes about every second and at each phase boundary, and records those that are not kdbench
+ * or its process tree (produced by measurement/sources/gpu-sharing/).
+ */
+export interface GpuSharingRecord {
+  /** True where the measured GPUs' running processes could be listed (at least once). */
+  checked: boolean;
+  /** How: the NVML functions or the nvidia-smi query used, or "none". */
+  method: string;
+  /** Why the check could not be made, or failed for a time. */
+  error?: string;
+  /** The GPUs checked (the measured ones, as "gpu:N" devices number them). */
+  gpus: number[];
+  /** The GPU allotment that chose them, where the environment named one (CUDA_VISIBLE_DEVICES, SLURM_STEP_GPUS ...). */
+  allotment?: { variable: string; value: string };
+  /** Checks made, and the time between the periodic ones (boundaries add checks). */
+  checks: number;
+  intervalS: number;
+  /** Processes other than kdbench and its process tree seen on a measured GPU. */
+  foreignProcesses: ForeignGpuProcess[];
+}
+
+export interface ForeignGpuProcess {
+  /** The GPU ("gpu:N" numbering). */
+  gpu: number;
+  /** The PID as NVML or nvidia-smi report it. */
+  pid: number;
+  /** Meter time (seconds since the meter started) of the first and last check that saw it. */
+  firstSeenS: number;
+  lastSeenS: number;
+  /** Largest GPU memory it held when checked, bytes, where the driver reports it. */
+  usedMemoryBytes?: number;
+  /** Its contexts on the GPU: compute, graphics, or both. */
+  contexts: ('compute' | 'graphics')[];
+  /** Its command name (/proc/PID/comm), where the PID is visible here. */
+  command?: string;
+  /**
+   * False for a PID that does not exist in kdbench's PID namespace (NVML reports PIDs as the host
+   * numbers them; in a container they cannot be matched): listed when more such PIDs used the GPUs
+   * than kdbench's own processes held GPU device files, for at least a second.
+   */
+  visible: boolean;
 }
 
 export const SCHEMA_VERSION = 1;

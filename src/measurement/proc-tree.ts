@@ -3,7 +3,7 @@
  * /proc/PID/task/TID/children (one file per thread, kernel >= 3.5 with CONFIG_PROC_CHILDREN);
  * where that file is missing, by scanning every /proc/N/stat for its parent PID.
  */
-import { readdirSync, readFileSync } from 'node:fs';
+import { readdirSync, readFileSync, readlinkSync } from 'node:fs';
 import { readStat, readRssBytes, type StatTimes } from './proc.js';
 
 function childrenViaTasks(pid: number): number[] | undefined {
@@ -96,4 +96,60 @@ export function treeRssBytes(root: number): number | undefined {
     total += r;
   }
   return rootSeen ? total : undefined;
+}
+
+/**
+ * Whether `pid` is `root` or one of its descendants, by following parent PIDs up from it (so a process
+ * born since the last walk of the tree is found too). Undefined where `pid` does not exist here: gone,
+ * or a PID of another PID namespace (NVML reports PIDs as the host numbers them).
+ */
+export function inProcessTree(pid: number, root: number): boolean | undefined {
+  let p = pid;
+  for (let hops = 0; hops < 4096; hops++) {
+    if (p === root) return true;
+    const s = readStat(`/proc/${p}/stat`);
+    if (!s) return p === pid ? undefined : false;
+    if (s.ppid <= 0 || s.ppid === p) return false;
+    p = s.ppid;
+  }
+  return false;
+}
+
+/** The command name of a process (/proc/PID/comm), where it can be read. */
+export function processCommand(pid: number): string | undefined {
+  try {
+    return readFileSync(`/proc/${pid}/comm`, 'utf8').trim() || undefined;
+  } catch {
+    return undefined;
+  }
+}
+
+/**
+ * How many processes of the tree under `root` hold a GPU device file (/dev/nvidiaN, not nvidiactl or
+ * nvidia-uvm) open: each is a process NVML may list with a GPU context. Processes whose descriptors
+ * cannot be read count as not holding one.
+ */
+export function gpuDeviceHolders(root: number): number {
+  let n = 0;
+  for (const pid of processTree(root)) {
+    let fds: string[];
+    try {
+      fds = readdirSync(`/proc/${pid}/fd`);
+    } catch {
+      continue;
+    }
+    for (const fd of fds) {
+      let target: string;
+      try {
+        target = readlinkSync(`/proc/${pid}/fd/${fd}`);
+      } catch {
+        continue;
+      }
+      if (/^\/dev\/nvidia\d+$/.test(target)) {
+        n++;
+        break;
+      }
+    }
+  }
+  return n;
 }

@@ -91,6 +91,7 @@ async function main(): Promise<void> {
     if (msg.type === 'phase') {
       poll(sources); // read counters exactly at the boundary
       phase = msg.name;
+      for (const s of sources) s.boundary?.(clock.now());
       return;
     }
     void finish(sources, domains, timer);
@@ -103,6 +104,7 @@ let finishing = false;
 async function finish(sources: EnergySource[], domains: DomainInfo[], timer: NodeJS.Timeout): Promise<void> {
   if (finishing) return;
   finishing = true;
+  for (const s of sources) s.boundary?.(clock.now());
   const lag = Math.max(0, ...sources.map((s) => s.lagMs ?? 0));
   if (lag > 0) {
     const until = clock.now() + lag / 1000;
@@ -112,10 +114,12 @@ async function finish(sources: EnergySource[], domains: DomainInfo[], timer: Nod
   clearInterval(timer);
   poll(sources);
   let helperCpuS = 0;
+  let gpuSharing;
   for (const s of sources) {
     s.stop();
     problems.push(...s.problems());
     helperCpuS += s.overheadCpuS?.() ?? 0;
+    gpuSharing ??= s.sharing?.();
   }
   fsyncSync(fd);
   closeSync(fd);
@@ -128,6 +132,7 @@ async function finish(sources: EnergySource[], domains: DomainInfo[], timer: Nod
     gaps: integrator.gaps,
     samplerCpuS,
     intervalMs: init.intervalMs,
+    ...(gpuSharing ? { gpuSharing } : {}),
   };
   port.postMessage({ type: 'trace', trace } satisfies FromWorker);
 }

@@ -1,5 +1,5 @@
-import type { DomainInfo } from '../core/contract.js';
-export type { DomainInfo, Method } from '../core/contract.js';
+import type { DomainInfo, GpuSharingRecord } from '../core/contract.js';
+export type { DomainInfo, GpuSharingRecord, Method } from '../core/contract.js';
 
 /**
  * One raw reading. A source reports either a cumulative energy (counters and CPU-time models,
@@ -41,6 +41,10 @@ export interface EnergySource {
   readonly lagMs?: number;
   /** CPU seconds used by helper processes the source runs (nvidia-smi), known after stop(). */
   overheadCpuS?(): number;
+  /** Called at each phase boundary (after the boundary's poll), at the start and before stop. */
+  boundary?(now: number): void;
+  /** The GPU sharing check's record (gpu-sharing watcher), known after stop(). */
+  sharing?(): GpuSharingRecord;
 }
 
 /** A serialisable description of a source, so the worker can build it. */
@@ -57,7 +61,26 @@ export type SourceSpec =
   /** NVML energy counters of the GPUs at `gpus` (indices), through FFI. */
   | { kind: 'nvml'; library: string; gpus: number[] }
   /** RAPL zones under a powercap root; `zones` are folder names (intel-rapl:0, intel-rapl:0:2 ...). */
-  | { kind: 'rapl'; root: string; zones: RaplZoneSpec[] };
+  | { kind: 'rapl'; root: string; zones: RaplZoneSpec[] }
+  /** Not an energy source: lists the measured GPUs' processes and flags those not in kdbench's tree (sources/gpu-sharing/). */
+  | GpuSharingSpec;
+
+/** The GPU sharing watcher: which GPUs, how to list their processes, and what selection found. */
+export interface GpuSharingSpec {
+  kind: 'gpu-sharing';
+  /** The measured GPUs: `index` as the devices are named ("gpu:N"), `uuid` to find them in NVML or nvidia-smi. */
+  gpus: { index: number; uuid: string }[];
+  /** NVML library to list processes with (first choice); nvidia-smi --query-compute-apps where NVML cannot. */
+  nvmlLibrary?: string;
+  smiBinary?: string;
+  /** Time between periodic checks (boundaries add checks). */
+  intervalMs: number;
+  /** kdbench's process, the root of its tree (default: this process). */
+  rootPid?: number;
+  allotment?: { variable: string; value: string };
+  /** Problems selection found (an allotment naming GPUs the probes do not list), recorded with the run's. */
+  problems?: string[];
+}
 
 /** A GPU as nvidia-smi described it when the sources were chosen. */
 export interface SmiGpuSpec {
@@ -106,4 +129,6 @@ export interface Trace {
   /** CPU seconds spent by the sampler thread itself and the helper processes its sources run (nvidia-smi). */
   samplerCpuS: number;
   intervalMs: number;
+  /** Whether other processes used a measured GPU (absent where no GPU was measured). */
+  gpuSharing?: GpuSharingRecord;
 }

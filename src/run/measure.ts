@@ -6,7 +6,7 @@
 import { basename } from 'node:path';
 import type { ReportSettings } from '../core/contract.js';
 import type { PreparedCarbon } from '../carbon/index.js';
-import { probeAll, selectSources } from '../measurement/select.js';
+import { probeAll, selectSources, type GpuChoice } from '../measurement/select.js';
 import { collectEnvironment, gpuInventory } from './environment.js';
 import { executeRun, type RunEnd, type RunOutcome } from './lifecycle.js';
 import type { ProgressSink } from './progress.js';
@@ -23,8 +23,8 @@ export interface MeasureOptions {
   intervalMs: number;
   /** Seconds of idle power measured before the command starts (0: none). */
   baselineS: number;
-  /** Only these GPUs (NVML / nvidia-smi indices); default all. */
-  gpus?: number[];
+  /** Only these GPUs (NVML / nvidia-smi indices), or 'all'; default the environment's allotment, else all. */
+  gpus?: GpuChoice;
   carbon: PreparedCarbon;
   /** The command line as given, recorded in run.json. */
   argv: string[];

@@ -255,6 +255,7 @@ export class RunRecorder {
         sampleCount: trace.samples.length,
         samplerCpuS: trace.samplerCpuS,
         samplerCpuShare: trace.samplerCpuS / wall,
+        ...(trace.gpuSharing ? { gpuSharing: trace.gpuSharing } : {}),
       },
       baseline:
         this.baselineWindow && idle

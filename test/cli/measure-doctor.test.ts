@@ -207,7 +207,7 @@ test(
     );
     assert.deepEqual(
       report.selection.sources.map((s) => s.kind),
-      ['nvml', 'nvidia-smi', 'process-cpu-estimate', 'process-dram-estimate'],
+      ['nvml', 'nvidia-smi', 'gpu-sharing', 'process-cpu-estimate', 'process-dram-estimate'],
     );
     const missing = spawnSync(process.execPath, [CLI, 'doctor'], { encoding: 'utf8', env: env() });
     assert.match(missing.stdout, /\[no\] +NVML energy counter[\s\S]*cannot load[\s\S]*KDBENCH_NVML_LIB/);

@@ -28,11 +28,13 @@ test(
       const { sources, notes } = selectSources({ intervalMs: 100, env });
       assert.deepEqual(
         sources.map((s) => s.kind),
-        ['nvml', 'nvidia-smi', 'rapl'],
+        ['nvml', 'nvidia-smi', 'gpu-sharing', 'rapl'],
       );
       assert.deepEqual(sources[0].kind === 'nvml' && sources[0].gpus, [0, 2]);
       assert.deepEqual(sources[1].kind === 'nvidia-smi' && sources[1].gpus, [1]);
-      assert.deepEqual(sources[2].kind === 'rapl' && sources[2].zones.map((z) => z.device), ['cpu:package-0', 'dram:0']);
+      assert.deepEqual(sources[3].kind === 'rapl' && sources[3].zones.map((z) => z.device), ['cpu:package-0', 'dram:0']);
+      // The sharing check covers every measured GPU, whichever meter reads it.
+      assert.deepEqual(sources[2].kind === 'gpu-sharing' && sources[2].gpus.map((g) => g.index), [0, 2, 1]);
       assert.ok(
         notes.some((n) => /GPU 1 .*Not Supported.*nvidia-smi power.draw.instant sampled/.test(n)),
         notes.join('\n'),
@@ -45,7 +47,7 @@ test(
 );
 
 test(
-  'selection restricted with gpus: only those GPUs, the others named as not measured; CUDA_VISIBLE_DEVICES noted',
+  'selection restricted with gpus: only those GPUs, the others named as not measured; --gpus overrides CUDA_VISIBLE_DEVICES',
   { skip: stub ? false : 'no C compiler' },
   () => {
     const smi = writeFakeSmi(join(tmp, 'smi-only'), { FAKE_SMI_GPUS: '3' });
@@ -64,8 +66,19 @@ test(
         b.sources.filter((s) => s.kind === 'nvml' || s.kind === 'nvidia-smi').map((s) => [s.kind, s.kind === 'nvml' ? s.gpus : s.gpus]),
         [['nvidia-smi', [1]]],
       );
-      const c = selectSources({ intervalMs: 100, env: { ...env, CUDA_VISIBLE_DEVICES: '2' } });
-      assert.ok(c.notes.some((n) => /CUDA_VISIBLE_DEVICES=2 is set, but every GPU/.test(n)));
+      const c = selectSources({ intervalMs: 100, env: { ...env, CUDA_VISIBLE_DEVICES: '2' }, gpus: [0] });
+      assert.deepEqual(
+        c.sources.find((s) => s.kind === 'nvml'),
+        {
+          kind: 'nvml',
+          library: stub,
+          gpus: [0],
+        },
+      );
+      assert.ok(
+        c.notes.some((n) => /--gpus 0 given; the allotment in the environment \(CUDA_VISIBLE_DEVICES=2\) is not used/.test(n)),
+        c.notes.join('\n'),
+      );
     } finally {
       delete process.env.KDBENCH_STUB_NVML_GPUS;
       delete process.env.KDBENCH_STUB_NVML_NO_COUNTER;

@@ -13,6 +13,7 @@ import { measureCommand } from '../../run/measure.js';
 import { reproduceCommand } from '../../run/reproduce.js';
 import type { ProgressSink } from '../../run/progress.js';
 import type { RunJson } from '../../core/contract.js';
+import type { GpuChoice } from '../../measurement/select.js';
 
 export const usage = `Usage: kdbench measure [options] -- CMD [ARGS...]
 
@@ -28,8 +29,11 @@ Options:
   --interval-ms N       sampling interval of the power meters (default 100)
   --out DIR             run directory (must be new or empty; default reports/<time>-<cmd>)
   --baseline-s S        measure S seconds of idle power before CMD starts (net energy = gross - idle)
-  --gpus LIST           measure only these GPUs (NVML / nvidia-smi indices, e.g. 0,2); default all:
-                        GPU meters cover the whole GPU, whatever process uses it
+  --gpus LIST|all       measure only these GPUs (NVML / nvidia-smi indices, e.g. 0,2), or every GPU (all).
+                        Default: the GPUs the environment allots to the task (CUDA_VISIBLE_DEVICES,
+                        SLURM_STEP_GPUS / SLURM_JOB_GPUS, NVIDIA_VISIBLE_DEVICES), else every GPU.
+                        A GPU meter covers the whole GPU, whatever process uses it: other processes
+                        seen on a measured GPU are recorded and flagged in the run
   --requests-per-day N  inferences a day in production (an integer >= 1), recorded in run.json for the report
   --quiet               no summary on stderr
 ${CARBON_USAGE}
@@ -45,9 +49,10 @@ const FLAGS = {
   ...CARBON_FLAGS,
 } as const;
 
-function parseGpuList(text: string): number[] {
+function parseGpuList(text: string): GpuChoice {
+  if (text.trim() === 'all') return 'all';
   const parts = text.split(',').map((x) => x.trim());
-  if (parts.some((p) => !/^\d+$/.test(p))) throw new UserError(`--gpus: expected GPU indices like 0,2, got "${text}"`);
+  if (parts.some((p) => !/^\d+$/.test(p))) throw new UserError(`--gpus: expected GPU indices like 0,2, or all, got "${text}"`);
   return [...new Set(parts.map(Number))];
 }
 

@@ -10,6 +10,7 @@ import { ProcessDramEstimate } from './estimates/process-dram.js';
 import { NvidiaSmiSource } from './nvidia-smi/source.js';
 import { NvmlSource } from './nvml/source.js';
 import { RaplSource } from './rapl/source.js';
+import { GpuSharingWatch } from './gpu-sharing/watch.js';
 
 /** Builds a source from its serialisable description (called inside the sampler worker). */
 export function createSource(spec: SourceSpec, clock: Clock): EnergySource {
@@ -24,5 +25,7 @@ export function createSource(spec: SourceSpec, clock: Clock): EnergySource {
       return new NvmlSource(spec);
     case 'rapl':
       return new RaplSource(spec);
+    case 'gpu-sharing':
+      return new GpuSharingWatch(spec, clock);
   }
 }

@@ -1,6 +1,7 @@
 /** nvidia-smi (src/measurement/sources/nvidia-smi/): CSV parsing, the probe and the streaming source, against a fake nvidia-smi printing the real CSV. */
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
+import { execFileSync } from 'node:child_process';
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -9,6 +10,7 @@ import { parseSmiNumber, parseSmiTimestamp } from '../../../src/measurement/sour
 import { NvidiaSmiSource } from '../../../src/measurement/sources/nvidia-smi/source.js';
 import { Clock } from '../../../src/measurement/clock.js';
 import { gpuInventory } from '../../../src/run/environment.js';
+import { computeAppsArgs, parseComputeApps, smiMigParents } from '../../../src/measurement/sources/nvidia-smi/apps.js';
 import { writeFakeSmi } from '../../support/meters-fakes.js';
 
 const tmp = mkdtempSync(join(tmpdir(), 'kdbench-smi-'));
@@ -37,7 +39,7 @@ test('nvidia-smi probe: PCI bus id, driver version, enforced power limit and mem
     {
       index: 0,
       name: 'Fake GPU 0',
-      uuid: 'GPU-fake-0',
+      uuid: 'GPU-00000000-0000-0000-0000-000000000000',
       pciBusId: '00000000:3B:00.0',
       driverVersion: '999.99',
       powerLimitW: 700,
@@ -47,7 +49,7 @@ test('nvidia-smi probe: PCI bus id, driver version, enforced power limit and mem
     {
       index: 1,
       name: 'Fake GPU 1',
-      uuid: 'GPU-fake-1',
+      uuid: 'GPU-00000000-0000-0000-0000-000000000001',
       pciBusId: '00000000:3C:00.0',
       driverVersion: '999.99',
       memoryBytes: H200_MEMORY,
@@ -59,7 +61,7 @@ test('nvidia-smi probe: PCI bus id, driver version, enforced power limit and mem
   assert.deepEqual(inventory[0], {
     index: 0,
     name: 'Fake GPU 0',
-    uuid: 'GPU-fake-0',
+    uuid: 'GPU-00000000-0000-0000-0000-000000000000',
     pciBusId: '00000000:3B:00.0',
     driverVersion: '999.99',
     powerLimitW: 700,
@@ -86,7 +88,9 @@ test('nvidia-smi probe: fields a driver does not know are asked one by one; powe
     FAKE_SMI_GPUS: '1',
     FAKE_SMI_UNKNOWN_FIELDS: 'pci.bus_id,driver_version,enforced.power.limit,power.limit,memory.total',
   });
-  assert.deepEqual(probeSmi(none).gpus, [{ index: 0, name: 'Fake GPU 0', uuid: 'GPU-fake-0', powerField: 'power.draw.instant' }]);
+  assert.deepEqual(probeSmi(none).gpus, [
+    { index: 0, name: 'Fake GPU 0', uuid: 'GPU-00000000-0000-0000-0000-000000000000', powerField: 'power.draw.instant' },
+  ]);
 });
 
 test('nvidia-smi CSV values and local-time timestamps', () => {
@@ -134,4 +138,30 @@ test('nvidia-smi source: a child that dies before its first reading fails the st
   } finally {
     rmSync(tmp, { recursive: true, force: true });
   }
+});
+
+test('nvidia-smi compute apps and MIG listing: rows parsed as the real ones print them, messages skipped', () => {
+  assert.deepEqual(
+    parseComputeApps(
+      'GPU-5d5ba0d6-8f3c-4d5e-8f90-a1b2c3d4e5f6, 4242, 1024\nGPU-5d5ba0d6-8f3c-4d5e-8f90-a1b2c3d4e5f6, 77, [N/A]\nNo running processes found\n',
+    ),
+    [
+      { gpuUuid: 'GPU-5d5ba0d6-8f3c-4d5e-8f90-a1b2c3d4e5f6', pid: 4242, usedMemoryBytes: 1024 * 1024 * 1024 },
+      { gpuUuid: 'GPU-5d5ba0d6-8f3c-4d5e-8f90-a1b2c3d4e5f6', pid: 77 },
+    ],
+  );
+  const smi = writeFakeSmi(join(tmp, 'smi-apps'), { FAKE_SMI_GPUS: '2', FAKE_SMI_COMPUTE_APPS: '1:555:300,0:556', FAKE_SMI_MIG: '1:2' });
+  const out = execFileSync(smi, computeAppsArgs(), { encoding: 'utf8' });
+  assert.deepEqual(parseComputeApps(out), [
+    { gpuUuid: 'GPU-00000000-0000-0000-0000-000000000001', pid: 555, usedMemoryBytes: 300 * 1024 * 1024 },
+    { gpuUuid: 'GPU-00000000-0000-0000-0000-000000000000', pid: 556 },
+  ]);
+  assert.deepEqual(
+    [...smiMigParents(smi)],
+    [
+      ['mig-00000000-0000-0000-0001-000000000000', 'gpu-00000000-0000-0000-0000-000000000001'],
+      ['mig-00000000-0000-0000-0001-000000000001', 'gpu-00000000-0000-0000-0000-000000000001'],
+    ],
+  );
+  assert.deepEqual([...smiMigParents(join(tmp, 'no-nvidia-smi'))], []);
 });

@@ -6,6 +6,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { probeNvml } from '../../../src/measurement/sources/nvml/probe.js';
 import { NvmlSource } from '../../../src/measurement/sources/nvml/source.js';
+import { Nvml } from '../../../src/measurement/sources/nvml/binding.js';
 import { gpuInventory } from '../../../src/run/environment.js';
 import { buildStubNvml, curveEnergy } from '../../support/meters-fakes.js';
 
@@ -159,5 +160,76 @@ test('NVML source: counter differences follow the stub GPU energy curve', { skip
     }
   } finally {
     delete process.env.KDBENCH_STUB_NVML_CURVE;
+  }
+});
+
+test(
+  'NVML running processes: the _v3 functions with their 24-byte struct, memory NOT_AVAILABLE left out, errors named',
+  { skip: stub ? false : 'no C compiler' },
+  () => {
+    process.env.KDBENCH_STUB_NVML_GPUS = '2';
+    process.env.KDBENCH_STUB_NVML_COMPUTE_PIDS = '0:4242:1073741824,1:77:5,0:4343';
+    process.env.KDBENCH_STUB_NVML_GRAPHICS_PIDS = '1:900';
+    const nvml = Nvml.open(stub!);
+    try {
+      assert.deepEqual(nvml.processFunctions, { suffix: '_v3', stride: 24 });
+      assert.deepEqual(nvml.runningProcesses(0, 'compute'), [{ pid: 4242, usedMemoryBytes: 1073741824 }, { pid: 4343 }]);
+      assert.deepEqual(nvml.runningProcesses(1, 'compute'), [{ pid: 77, usedMemoryBytes: 5 }]);
+      assert.deepEqual(nvml.runningProcesses(1, 'graphics'), [{ pid: 900 }]);
+      assert.deepEqual(nvml.runningProcesses(0, 'graphics'), []);
+      process.env.KDBENCH_STUB_NVML_PROCESSES_FAIL = '4';
+      assert.throws(
+        () => nvml.runningProcesses(0, 'compute'),
+        /nvmlDeviceGetComputeRunningProcesses_v3\(0\) returned 4 \(Insufficient Permissions\)/,
+      );
+    } finally {
+      nvml.close();
+      delete process.env.KDBENCH_STUB_NVML_PROCESSES_FAIL;
+      delete process.env.KDBENCH_STUB_NVML_COMPUTE_PIDS;
+      delete process.env.KDBENCH_STUB_NVML_GRAPHICS_PIDS;
+      delete process.env.KDBENCH_STUB_NVML_GPUS;
+    }
+  },
+);
+
+test(
+  'NVML running processes: a library without _v3 uses _v2; one without any says NOT_SUPPORTED',
+  { skip: stub ? false : 'no C compiler' },
+  () => {
+    process.env.KDBENCH_STUB_NVML_COMPUTE_PIDS = '1:31337:2048,1:31338:4096';
+    try {
+      const v2 = Nvml.open(buildStubNvml(tmp, ['STUB_WITHOUT_PROCESSES_V3'])!);
+      try {
+        assert.deepEqual(v2.processFunctions, { suffix: '_v2', stride: 24 });
+        assert.deepEqual(v2.runningProcesses(1, 'compute'), [
+          { pid: 31337, usedMemoryBytes: 2048 },
+          { pid: 31338, usedMemoryBytes: 4096 },
+        ]);
+      } finally {
+        v2.close();
+      }
+      const none = Nvml.open(buildStubNvml(tmp, ['STUB_WITHOUT_PROCESS_FUNCTIONS'])!);
+      try {
+        assert.equal(none.processFunctions, undefined);
+        assert.throws(() => none.runningProcesses(0, 'compute'), /returned 3 \(Not Supported\)/);
+      } finally {
+        none.close();
+      }
+    } finally {
+      delete process.env.KDBENCH_STUB_NVML_COMPUTE_PIDS;
+    }
+  },
+);
+
+test('NVML probe: the UUIDs of a GPU MIG instances, only where MIG is enabled', { skip: stub ? false : 'no C compiler' }, () => {
+  process.env.KDBENCH_STUB_NVML_GPUS = '2';
+  process.env.KDBENCH_STUB_NVML_MIG = '1:2';
+  try {
+    const p = probeNvml(stub!);
+    assert.equal(p.gpus[0].migDevices, undefined);
+    assert.deepEqual(p.gpus[1].migDevices, ['MIG-00000000-0000-0000-0001-000000000000', 'MIG-00000000-0000-0000-0001-000000000001']);
+  } finally {
+    delete process.env.KDBENCH_STUB_NVML_GPUS;
+    delete process.env.KDBENCH_STUB_NVML_MIG;
   }
 });

@@ -1,7 +1,8 @@
 /**
  * NVIDIA Management Library through FFI (koffi). Only the calls kdbench needs: init, device count,
- * handles, names, UUIDs, the total-energy counter and the power reading, and for the inventory the
- * driver version, PCI bus id, enforced power limit and total memory. Every NVML call returns an
+ * handles, names, UUIDs, the total-energy counter and the power reading, for the inventory the
+ * driver version, PCI bus id, enforced power limit and total memory, and for shared GPUs the running
+ * processes and MIG instances. Every NVML call returns an
  * nvmlReturn_t; anything but 0 becomes an NvmlError carrying the code and nvmlErrorString's text.
  * A function the library lacks (an old driver) answers NOT_SUPPORTED, as NVML itself does.
  */
@@ -22,6 +23,7 @@ function koffi(): Koffi {
 
 export const NVML_SUCCESS = 0;
 export const NVML_ERROR_NOT_SUPPORTED = 3;
+export const NVML_ERROR_INSUFFICIENT_SIZE = 7;
 const NVML_SYSTEM_DRIVER_VERSION_BUFFER_SIZE = 80;
 
 /**
@@ -32,6 +34,24 @@ const NVML_SYSTEM_DRIVER_VERSION_BUFFER_SIZE = 80;
 const PCI_INFO = { busIdOffset: 16 + 5 * 4, busIdSize: 32, legacyBusIdSize: 16 };
 /** nvmlMemory_t: unsigned long long total, free, used (bytes). */
 const MEMORY = { size: 24, totalOffset: 0 };
+
+/**
+ * nvmlProcessInfo_t, one per process: `unsigned int pid; unsigned long long usedGpuMemory;` (v1, 16 bytes,
+ * the unversioned functions), then `unsigned int gpuInstanceId, computeInstanceId;` (v2, 24 bytes, the _v2
+ * and _v3 functions). One header (CUDA 12.2, drivers ~535) gave _v3 a struct with
+ * `unsigned long long usedGpuCcProtectedMemory` added (32 bytes); those drivers are told apart as nvitop
+ * does: they export nvmlDeviceGetConfComputeMemSizeInfo but not nvmlDeviceGetRunningProcessDetailList.
+ */
+const PROCESS_INFO = { pidOffset: 0, memoryOffset: 8, v1: 16, v2: 24, ccProtected: 32 };
+/** usedGpuMemory when the driver cannot tell (NVML_VALUE_NOT_AVAILABLE). */
+const VALUE_NOT_AVAILABLE = 0xffffffffffffffffn;
+
+/** A process with a context on a GPU, as NVML lists it. */
+export interface NvmlProcess {
+  pid: number;
+  /** Bytes, where the driver reports them. */
+  usedMemoryBytes?: number;
+}
 
 /** The NUL-terminated string at `offset`, at most `size` bytes. */
 function cString(buf: Buffer, offset: number, size: number): string {
@@ -82,6 +102,8 @@ export class Nvml {
     private readonly fn: Record<string, Fn>,
     /** Only the first nvmlDeviceGetPciInfo (NVML before 9): its struct has the bus id at offset 0. */
     private readonly legacyPciInfo = false,
+    /** The running-process functions used ("_v3", "_v2", "" or undefined: none) and their struct's size. */
+    readonly processFunctions?: { suffix: string; stride: number },
   ) {}
 
   /** Loads the library and calls nvmlInit_v2. Throws Error (cannot load) or NvmlError (init failed). */
@@ -123,7 +145,32 @@ export class Nvml {
     );
     optional('powerLimit', () => lib.func('nvmlDeviceGetEnforcedPowerLimit', 'int', [dev, k.out(k.pointer('unsigned int'))]) as Fn);
     optional('memory', () => lib.func('nvmlDeviceGetMemoryInfo', 'int', [dev, 'void *']) as Fn);
-    const nvml = new Nvml(path, lib, fn, pci === 1);
+    // Running processes: the newest version the library has, with the struct that version fills.
+    const has = (symbol: string): boolean => {
+      try {
+        lib.func(`int ${symbol}()`);
+        return true;
+      } catch {
+        return false;
+      }
+    };
+    const suffixes = ['_v3', '_v2', ''];
+    const processArgs = [dev, k.inout(k.pointer('unsigned int')), 'void *'];
+    const version = optional(
+      'computeProcesses',
+      ...suffixes.map((sfx) => () => lib.func(`nvmlDeviceGetComputeRunningProcesses${sfx}`, 'int', processArgs) as Fn),
+    );
+    let processFunctions: { suffix: string; stride: number } | undefined;
+    if (version >= 0) {
+      const suffix = suffixes[version];
+      const cc = suffix === '_v3' && has('nvmlDeviceGetConfComputeMemSizeInfo') && !has('nvmlDeviceGetRunningProcessDetailList');
+      processFunctions = { suffix, stride: suffix === '' ? PROCESS_INFO.v1 : cc ? PROCESS_INFO.ccProtected : PROCESS_INFO.v2 };
+      optional('graphicsProcesses', () => lib.func(`nvmlDeviceGetGraphicsRunningProcesses${suffix}`, 'int', processArgs) as Fn);
+    } else fn.graphicsProcesses = () => NVML_ERROR_NOT_SUPPORTED;
+    // MIG instances (A100 and newer), to map a MIG-<uuid> allotment onto its GPU.
+    optional('migCount', () => lib.func('nvmlDeviceGetMaxMigDeviceCount', 'int', [dev, k.out(k.pointer('unsigned int'))]) as Fn);
+    optional('migHandle', () => lib.func('nvmlDeviceGetMigDeviceHandleByIndex', 'int', [dev, 'unsigned int', k.out(k.pointer(dev))]) as Fn);
+    const nvml = new Nvml(path, lib, fn, pci === 1, processFunctions);
     nvml.check('nvmlInit_v2', fn.init() as number);
     return nvml;
   }
@@ -207,6 +254,54 @@ export class Nvml {
     const buf = Buffer.alloc(MEMORY.size);
     this.check(`nvmlDeviceGetMemoryInfo(${index})`, this.fn.memory(this.handle(index), buf) as number);
     return Number(endianness() === 'LE' ? buf.readBigUInt64LE(MEMORY.totalOffset) : buf.readBigUInt64BE(MEMORY.totalOffset));
+  }
+
+  /**
+   * Processes with a compute (or graphics) context on the GPU (nvmlDeviceGet{Compute,Graphics}RunningProcesses,
+   * the newest version the library has). Asks for the count first, then reads them into a buffer with
+   * room to spare (processes may start in between).
+   */
+  runningProcesses(index: number, contexts: 'compute' | 'graphics'): NvmlProcess[] {
+    const pf = this.processFunctions;
+    const f = contexts === 'compute' ? this.fn.computeProcesses : this.fn.graphicsProcesses;
+    const call = `nvmlDevice${contexts === 'compute' ? 'GetCompute' : 'GetGraphics'}RunningProcesses${pf?.suffix ?? ''}(${index})`;
+    if (!pf) throw new NvmlError(call, NVML_ERROR_NOT_SUPPORTED, 'Not Supported');
+    const h = this.handle(index);
+    const count = [0];
+    let code = f(h, count, null) as number;
+    for (let attempt = 0; code === NVML_ERROR_INSUFFICIENT_SIZE && attempt < 3; attempt++) {
+      const room = Number(count[0]) * 2 + 8;
+      const buf = Buffer.alloc(room * pf.stride);
+      count[0] = room;
+      code = f(h, count, buf) as number;
+      if (code === NVML_SUCCESS) {
+        const le = endianness() === 'LE';
+        const out: NvmlProcess[] = [];
+        for (let i = 0; i < Math.min(Number(count[0]), room); i++) {
+          const at = i * pf.stride;
+          const pid = le ? buf.readUInt32LE(at + PROCESS_INFO.pidOffset) : buf.readUInt32BE(at + PROCESS_INFO.pidOffset);
+          const mem = le ? buf.readBigUInt64LE(at + PROCESS_INFO.memoryOffset) : buf.readBigUInt64BE(at + PROCESS_INFO.memoryOffset);
+          out.push({ pid, ...(mem === VALUE_NOT_AVAILABLE ? {} : { usedMemoryBytes: Number(mem) }) });
+        }
+        return out;
+      }
+    }
+    this.check(call, code);
+    return []; // SUCCESS on the first call: no process
+  }
+
+  /** UUIDs of the GPU's MIG instances (nvmlDeviceGetMaxMigDeviceCount, nvmlDeviceGetMigDeviceHandleByIndex); [] without MIG. */
+  migDeviceUuids(index: number): string[] {
+    const max = [0];
+    if ((this.fn.migCount(this.handle(index), max) as number) !== NVML_SUCCESS) return [];
+    const out: string[] = [];
+    for (let i = 0; i < Number(max[0]); i++) {
+      const h: unknown[] = [null];
+      if ((this.fn.migHandle(this.handle(index), i, h) as number) !== NVML_SUCCESS) continue;
+      const buf = Buffer.alloc(96);
+      if ((this.fn.uuid(h[0], buf, buf.length) as number) === NVML_SUCCESS) out.push(cString(buf, 0, buf.length));
+    }
+    return out;
   }
 
   close(): void {

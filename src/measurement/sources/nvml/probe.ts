@@ -11,6 +11,8 @@ export interface NvmlGpuProbe extends GpuInfo {
   counter: boolean;
   /** Why the counter is missing (NVML's own words). */
   counterError?: string;
+  /** UUIDs of its MIG instances, where MIG is enabled (to map a MIG-<uuid> allotment onto the GPU). */
+  migDevices?: string[];
 }
 
 export interface NvmlProbe {
@@ -56,7 +58,8 @@ export function probeNvml(library = nvmlLibraryPath()): NvmlProbe {
     const n = nvml.count();
     const driverVersion = ifAnswered(() => nvml.driverVersion());
     for (let i = 0; i < n; i++) {
-      const g = { ...nvml.gpu(i), ...inventory(nvml, i, driverVersion) };
+      const mig = ifAnswered(() => nvml.migDeviceUuids(i)) ?? [];
+      const g = { ...nvml.gpu(i), ...inventory(nvml, i, driverVersion), ...(mig.length > 0 ? { migDevices: mig } : {}) };
       try {
         nvml.energyMj(i);
         gpus.push({ ...g, counter: true });
