@@ -7,6 +7,7 @@ import * as tf from '@tensorflow/tfjs';
 import '@tensorflow/tfjs-backend-wasm';
 import { createRequire } from 'node:module';
 import { UserError } from '../core/errors.js';
+import { kernelsDescription, startKernelThreads } from './kernels/runtime.js';
 
 export const BACKENDS = ['tensorflow-gpu', 'tensorflow', 'wasm', 'cpu'] as const;
 export type BackendName = (typeof BACKENDS)[number];
@@ -15,6 +16,11 @@ export interface BackendChoice {
   name: string;
   /** Backends tried before this one and why they were not used. */
   skipped: string[];
+  /**
+   * Which kernels train and run the models on this backend (kdbench's WebAssembly kernels on wasm and
+   * cpu, and on how many threads; or TensorFlow.js's own), for the run's environment record.
+   */
+  kernels?: string;
 }
 
 const require = createRequire(import.meta.url);
@@ -103,18 +109,22 @@ export async function selectBackend(forced?: string): Promise<BackendChoice> {
         continue;
       }
       // tfjs-node registers its backend as "tensorflow" for both packages.
-      if (await tf.setBackend('tensorflow')) return { name, skipped };
+      if (await tf.setBackend('tensorflow')) return { name, skipped, kernels: 'TensorFlow.js kernels (libtensorflow)' };
       skipped.push(`${name}: setBackend failed`);
       continue;
     }
+    let ready = false;
     try {
-      if (await tf.setBackend(name)) {
-        await tf.ready();
-        return { name, skipped };
-      }
-      skipped.push(`${name}: setBackend returned false`);
+      ready = await tf.setBackend(name);
+      if (ready) await tf.ready();
+      else skipped.push(`${name}: setBackend returned false`);
     } catch (e) {
+      ready = false;
       skipped.push(`${name}: ${(e as Error).message}`);
+    }
+    if (ready) {
+      await startKernelThreads();
+      return { name, skipped, kernels: kernelsDescription() };
     }
   }
   if (forced) throw new UserError(`--backend ${forced}: cannot be loaded here (${skipped.join('; ')})`);
