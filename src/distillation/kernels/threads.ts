@@ -32,6 +32,8 @@ export class KernelThreads {
   private stack = 0;
   /** Why the worker is not used, when it is not. */
   notUsed?: string;
+  /** Programs the worker has run (tests check that two threads really ran). */
+  workerRuns = 0;
 
   constructor(private readonly mem: KernelMemory) {}
 
@@ -110,6 +112,7 @@ export class KernelThreads {
       if (Atomics.load(ctrl, CTRL.done) !== seq && Date.now() - t0 > WORKER_TIMEOUT_MS)
         throw new Error(`kernel worker did not answer within ${WORKER_TIMEOUT_MS / 1000} s`);
     }
+    this.workerRuns++;
     if (Atomics.load(ctrl, CTRL.status) !== 0) {
       const bytes = new Uint8Array(this.message);
       const end = bytes.indexOf(0);
