@@ -4,6 +4,7 @@ import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { metersMarkdown, runMetersBench } from './meters.js';
 import { runSuitesBench, suitesMarkdown } from './suites.js';
+import { runTrainingBench, trainingMarkdown } from './training.js';
 
 const REPO = fileURLToPath(new URL('../../', import.meta.url));
 const OUT = join(REPO, 'reports', 'bench');
@@ -11,7 +12,7 @@ const OUT = join(REPO, 'reports', 'bench');
 async function main(): Promise<void> {
   mkdirSync(OUT, { recursive: true });
   const started = Date.now();
-  // `npm run bench -- suites` (or meters) runs one benchmark only; `npm run bench -- suites brown-genre` another suite.
+  // `npm run bench -- suites` (or meters, training) runs one benchmark only; `npm run bench -- suites brown-genre` another suite.
   const only = process.argv[2];
   const suite = process.argv[3] ?? 'default';
   if (!only || only === 'meters') {
@@ -24,6 +25,11 @@ async function main(): Promise<void> {
     const base = suite === 'default' ? 'suites' : `suites-${suite}`;
     writeFileSync(join(OUT, `${base}.json`), JSON.stringify(suites, null, 2) + '\n');
     writeFileSync(join(OUT, `${base}.md`), suitesMarkdown(suites));
+  }
+  if (!only || only === 'training') {
+    const training = await runTrainingBench((s) => process.stderr.write(`bench: ${s}\n`));
+    writeFileSync(join(OUT, 'training.json'), JSON.stringify(training, null, 2) + '\n');
+    writeFileSync(join(OUT, 'training.md'), trainingMarkdown(training));
   }
   process.stderr.write(`bench: done in ${((Date.now() - started) / 1000).toFixed(0)} s; results in ${OUT}\n`);
 }

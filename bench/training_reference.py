@@ -7,8 +7,9 @@ head), the same optimizer (Adam, epsilon 1e-7 as in TensorFlow.js) and the same 
 stdin/stdout, one JSON object per line, so that the benchmark can interleave its own steps with these:
 
   {"cmd": "init", "config": {...}, "ids": [[...]], "labels": [...], "lr": 0.002}
-  {"cmd": "train", "steps": 10}            -> {"ms": [...]}   one training step each
-  {"cmd": "infer", "batch": 1, "reps": 50} -> {"ms": [...]}   one forward pass (no grad) each
+  {"cmd": "train", "min": 3, "max": 10, "ms": 1500}           -> {"ms": [...]}  one training step each
+  {"cmd": "infer", "batch": 1, "min": 10, "max": 100, "ms": 500} -> {"ms": [...]}  one forward pass (no grad) each
+  (at most max samples; no more once ms milliseconds have passed after min samples)
   {"cmd": "profile"}                       -> {"ops": [[name, ms, calls], ...]}  one step, torch.profiler
   {"cmd": "quit"}
 
@@ -135,20 +136,14 @@ def main():
             params = sum(p.numel() for p in model.parameters())
             step()  # warm-up; also loads the BLAS
             print(json.dumps({"params": params, "blas": blas_libraries()}), flush=True)
-        elif cmd == "train":
+        elif cmd in ("train", "infer"):
+            x = ids[: msg.get("batch", len(ids))]
             ms = []
-            for _ in range(msg["steps"]):
-                t0 = time.perf_counter()
-                step()
-                ms.append((time.perf_counter() - t0) * 1000)
-            print(json.dumps({"ms": ms}), flush=True)
-        elif cmd == "infer":
-            x = ids[: msg["batch"]]
-            ms = []
-            with torch.no_grad():
-                for _ in range(msg["reps"]):
+            start = time.perf_counter()
+            with torch.set_grad_enabled(cmd == "train"):
+                while len(ms) < msg["max"] and (len(ms) < msg["min"] or (time.perf_counter() - start) * 1000 < msg["ms"]):
                     t0 = time.perf_counter()
-                    model(x)
+                    step() if cmd == "train" else model(x)
                     ms.append((time.perf_counter() - t0) * 1000)
             print(json.dumps({"ms": ms}), flush=True)
         elif cmd == "profile":

@@ -180,13 +180,18 @@ void fill(int n, float *dst, float v) {
 
 /* ---------------------------------------------------------------------------------------------
  * exp(x) for float32 lanes (Cephes expf: Cody-Waite range reduction and a degree-5 polynomial,
- * ~1 ulp); exactly 0 below -87.3 (so a -1e9 mask bias gives probability 0, as in TensorFlow.js).
+ * under 1 ulp); exactly 0 below -87.3 (so a -1e9 mask bias gives probability 0, as in
+ * TensorFlow.js); inputs clamped at 88.3. pmin/pmax, not f32x4.min/max: V8 compiles the latter
+ * into long NaN- and sign-of-zero-handling sequences (NaN still propagates here).
  * ------------------------------------------------------------------------------------------- */
 INLINE f4 exp4(f4 x) {
   f4 lo = splat(-87.3f);
   v128_t under = wasm_f32x4_lt(x, lo);
-  x = wasm_f32x4_min(wasm_f32x4_max(x, lo), splat(88.3f));
-  f4 n = wasm_f32x4_floor(madd(splat(0.5f), x, splat(1.44269504088896341f)));
+  x = wasm_f32x4_pmin(wasm_f32x4_pmax(x, lo), splat(88.3f));
+  /* n = round(x / ln 2) by the float32 magic number 1.5 * 2^23 (its low mantissa bits hold n). */
+  f4 magic = splat(12582912.f);
+  f4 t = add(mul(x, splat(1.44269504088896341f)), magic);
+  f4 n = sub(t, magic);
   x = sub(x, mul(n, splat(0.693359375f)));
   x = sub(x, mul(n, splat(-2.12194440e-4f)));
   f4 z = mul(x, x);
@@ -197,7 +202,7 @@ INLINE f4 exp4(f4 x) {
   y = madd(splat(1.6666665459e-1f), y, x);
   y = madd(splat(5.0000001201e-1f), y, x);
   y = add(madd(x, y, z), splat(1.f));
-  v128_t e = wasm_i32x4_shl(wasm_i32x4_add(wasm_i32x4_trunc_sat_f32x4(n), wasm_i32x4_splat(127)), 23);
+  v128_t e = wasm_i32x4_shl(wasm_i32x4_add(wasm_i32x4_sub(t, magic), wasm_i32x4_splat(127)), 23);
   y = mul(y, e);
   return wasm_v128_andnot(y, under);
 }
@@ -212,26 +217,24 @@ void vexp(int n, const float *x, float *y) {
 }
 
 /* ---------------------------------------------------------------------------------------------
- * GELU, tanh approximation: y = 0.5 u (1 + tanh(c (u + 0.044715 u^3))), c = sqrt(2/pi);
- * tanh(z) = 1 - 2 / (exp(2z) + 1). gelu_bwd: du = dy * dy/du.
+ * GELU, tanh approximation: y = 0.5 u (1 + tanh(z)), z = c (u + 0.044715 u^3), c = sqrt(2/pi);
+ * computed as y = u s with s = 0.5 (1 + tanh(z)) = 1 / (1 + exp(-2z)) (one exp, one division).
+ * gelu_bwd: du = dy * dy/du.
  * ------------------------------------------------------------------------------------------- */
 #define GELU_C 0.7978845608028654f
 #define GELU_A 0.044715f
 
-INLINE f4 tanh4(f4 z) { return sub(splat(1.f), wasm_f32x4_div(splat(2.f), add(exp4(add(z, z)), splat(1.f)))); }
-
 INLINE f4 gelu4(f4 u) {
-  f4 inner = mul(add(u, mul(mul(mul(u, u), u), splat(GELU_A))), splat(GELU_C));
-  return mul(mul(u, splat(0.5f)), add(tanh4(inner), splat(1.f)));
+  f4 inner = mul(add(u, mul(mul(mul(u, u), u), splat(GELU_A))), splat(-2.f * GELU_C));
+  return wasm_f32x4_div(u, add(exp4(inner), splat(1.f)));
 }
 
 INLINE f4 gelu_grad4(f4 u) {
   f4 u2 = mul(u, u);
-  f4 t = tanh4(mul(add(u, mul(mul(u2, u), splat(GELU_A))), splat(GELU_C)));
-  f4 left = mul(splat(0.5f), add(splat(1.f), t));
-  f4 dinner = mul(splat(GELU_C), madd(splat(1.f), splat(3.f * GELU_A), u2));
-  f4 right = mul(mul(mul(splat(0.5f), u), sub(splat(1.f), mul(t, t))), dinner);
-  return add(left, right);
+  f4 s = wasm_f32x4_div(splat(1.f), add(exp4(mul(add(u, mul(mul(u2, u), splat(GELU_A))), splat(-2.f * GELU_C))), splat(1.f)));
+  /* d/du [u s(2z)] = s + u * 2 s (1 - s) * dz/du, dz/du = c (1 + 3a u^2) */
+  f4 dz = mul(splat(2.f * GELU_C), madd(splat(1.f), splat(3.f * GELU_A), u2));
+  return add(s, mul(mul(mul(u, s), sub(splat(1.f), s)), dz));
 }
 
 EXPORT(gelu_fwd)
@@ -378,18 +381,31 @@ void pool_bwd(int S, int L, int D, const float *dout, const float *mask, float *
  * ctx = P v into ctx [S*L, H*dh]. P [S, H, L, L] is kept for the backward pass.
  * scratch: at least L*dh + L*L floats.
  * ------------------------------------------------------------------------------------------- */
+/* Rows of L scores: r = r * scale + keyBias; r = exp(r - max) / sum. */
 INLINE void softmax_rows(int L, float *P, int rows, const float *keyBias, float scale) {
+  f4 sc = splat(scale);
+  int L4 = L & ~3;
   for (int i = 0; i < rows; i++) {
     float *r = P + i * L;
-    float mx = -3.4e38f;
-    for (int j = 0; j < L; j++) {
+    f4 mx4 = splat(-3.4e38f);
+    int j = 0;
+    for (; j < L4; j += 4) {
+      f4 v = madd(ld4(keyBias + j), ld4(r + j), sc);
+      st4(r + j, v);
+      mx4 = wasm_f32x4_pmax(mx4, v);
+    }
+    float mx = wasm_f32x4_extract_lane(mx4, 0);
+    for (int l = 1; l < 4; l++) {
+      float v = l == 1 ? wasm_f32x4_extract_lane(mx4, 1) : l == 2 ? wasm_f32x4_extract_lane(mx4, 2) : wasm_f32x4_extract_lane(mx4, 3);
+      mx = v > mx ? v : mx;
+    }
+    for (; j < L; j++) {
       float v = r[j] * scale + keyBias[j];
       r[j] = v;
       mx = v > mx ? v : mx;
     }
     f4 m = splat(mx), s = splat(0.f);
-    int j = 0;
-    for (; j + 4 <= L; j += 4) {
+    for (j = 0; j < L4; j += 4) {
       f4 e = exp4(sub(ld4(r + j), m));
       st4(r + j, e);
       s = add(s, e);
@@ -401,7 +417,7 @@ INLINE void softmax_rows(int L, float *P, int rows, const float *keyBias, float 
       sum += e;
     }
     f4 sv = splat(sum);
-    for (j = 0; j + 4 <= L; j += 4) st4(r + j, wasm_f32x4_div(ld4(r + j), sv));
+    for (j = 0; j < L4; j += 4) st4(r + j, wasm_f32x4_div(ld4(r + j), sv));
     for (; j < L; j++) r[j] = r[j] / sum;
   }
 }
