@@ -310,6 +310,7 @@ export class TransformerEngine {
     if (this.disposed) throw new Error('transformer engine: used after dispose()');
     if (ids.length !== B * L) throw new Error(`transformer engine: ${ids.length} ids for a batch of ${B} x ${L}`);
     if (L > this.cfg.seqLen) throw new Error(`transformer engine: sequences of ${L} tokens exceed the model's ${this.cfg.seqLen}`);
+    if (B === 0 || L === 0) throw new Error(`transformer engine: empty batch ${B} x ${L}`);
     const V = this.cfg.vocabSize;
     for (let i = 0; i < ids.length; i++)
       if (ids[i] < 0 || ids[i] >= V || !Number.isInteger(ids[i]))

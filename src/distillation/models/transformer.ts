@@ -117,7 +117,8 @@ export class TransformerClassifier implements TextClassifier {
 
   logits(ids: tf.Tensor2D): tf.Tensor2D {
     const engine = this.kernelEngine();
-    if (!engine || !this.kernelOp) return this.referenceLogits(ids);
+    // An empty batch (no sequences or no tokens) takes the tfjs path, which returns an empty tensor.
+    if (!engine || !this.kernelOp || ids.size === 0) return this.referenceLogits(ids);
     return this.kernelOp(ids, ...(engine.sources as VariableSource[]).map((s) => s.variable));
   }
 
