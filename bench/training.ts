@@ -35,6 +35,8 @@ export interface Stat {
   /** Range of the per-round medians (ms). */
   roundMin: number;
   roundMax: number;
+  /** Fastest single sample (ms): the closest to an idle machine on a loaded one. */
+  fastest: number;
   samples: number;
 }
 
@@ -80,12 +82,8 @@ class Collector {
   stat(): Stat | undefined {
     if (!this.rounds.length) return undefined;
     const per = this.rounds.map(median);
-    return {
-      median: median(this.rounds.flat()),
-      roundMin: Math.min(...per),
-      roundMax: Math.max(...per),
-      samples: this.rounds.flat().length,
-    };
+    const all = this.rounds.flat();
+    return { median: median(all), roundMin: Math.min(...per), roundMax: Math.max(...per), fastest: Math.min(...all), samples: all.length };
   }
 }
 
@@ -399,36 +397,39 @@ export async function runTrainingBench(log: (s: string) => void = () => {}, roun
 
 function trainingTargets(r: TrainingBenchResult): TrainingBenchResult['targets'] {
   const t: TrainingBenchResult['targets'] = [];
-  const find = (prefix: string, threads: number) => r.arms.find((a) => a.name.startsWith(prefix) && a.threads === threads);
-  for (const threads of [1, 2]) {
-    const kd = find('kdbench', threads);
-    const pt = find('PyTorch', threads);
-    if (!kd?.train || !pt?.train) continue;
-    const ratio = (a?: Stat, b?: Stat) => (a && b ? a.median / b.median : NaN);
-    const tr = ratio(kd.train, pt.train);
-    t.push({
-      name: `training step, ${threads} thread(s): kdbench / PyTorch`,
-      wanted: '<= 3x (stretch: 1x)',
-      measured: `${tr.toFixed(2)}x`,
-      met: tr <= 3,
-    });
-    for (const [label, a, b] of [
-      ['inference batch 1', kd.infer1, pt.infer1],
-      ['inference batch 32', kd.infer32, pt.infer32],
-    ] as const) {
-      const x = ratio(a, b);
+  const arms = (prefix: string) => r.arms.filter((a) => a.name.startsWith(prefix));
+  const kd = arms('kdbench');
+  const pt = arms('PyTorch');
+  if (!pt.length) return t;
+  const best = (list: Arm[], key: 'train' | 'infer1' | 'infer32') =>
+    list.filter((a) => a[key]).sort((a, b) => a[key]!.median - b[key]!.median)[0];
+  const rows = [
+    ['training step', 'train', 3],
+    ['inference batch 1', 'infer1', 2],
+    ['inference batch 32', 'infer32', 2],
+  ] as const;
+  for (const [label, key, wanted] of rows) {
+    const pairs: [string, Arm | undefined, Arm | undefined][] = [
+      ['1 thread each', kd.find((a) => a.threads === 1), pt.find((a) => a.threads === 1)],
+      ['each at its best thread count', best(kd, key), best(pt, key)],
+    ];
+    for (const [how, a, b] of pairs) {
+      if (!a?.[key] || !b?.[key]) continue;
+      const x = a[key]!.median / b[key]!.median;
+      const fastest = a[key]!.fastest / b[key]!.fastest;
       t.push({
-        name: `${label}, ${threads} thread(s): kdbench / PyTorch`,
-        wanted: '<= 2x (stretch: 1x)',
-        measured: `${x.toFixed(2)}x`,
-        met: x <= 2,
+        name: `${label}, ${how}: ${a.name} / ${b.name}`,
+        wanted: `<= ${wanted}x (stretch: 1x)`,
+        measured: `${x.toFixed(2)}x (fastest samples: ${fastest.toFixed(2)}x)`,
+        met: x <= wanted,
       });
     }
   }
   return t;
 }
 
-const ms = (s?: Stat) => (s ? `${s.median.toFixed(2)} (${s.roundMin.toFixed(2)}-${s.roundMax.toFixed(2)})` : 'n/a');
+const ms = (s?: Stat) =>
+  s ? `${s.median.toFixed(2)} (${s.roundMin.toFixed(2)}-${s.roundMax.toFixed(2)}; ${s.fastest.toFixed(2)})` : 'n/a';
 
 export function trainingMarkdown(r: TrainingBenchResult): string {
   const base = r.arms.find((a) => a.name.startsWith('PyTorch') && a.threads === 1);
@@ -443,7 +444,11 @@ export function trainingMarkdown(r: TrainingBenchResult): string {
       `vocabulary ${r.shape.vocabSize}, ${r.shape.params.toLocaleString('en-US')} parameters), batches of ${r.shape.batchSize} x ${r.shape.seqLen} tokens ` +
       `of SpamAssassin training mails, ${r.shape.optimizer}, learning rate ${r.shape.learningRate}. ${r.rounds} rounds.`,
     '',
-    `PyTorch: ${r.torch.note}${r.torch.blas?.length ? `; BLAS loaded: ${r.torch.blas.join(', ')}` : ''}.`,
+    `PyTorch: ${r.torch.note}${r.torch.blas?.length ? `; BLAS loaded: ${r.torch.blas.join(', ')}` : ''}.` +
+      (r.torch.available && Math.max(...r.load.perRound) > r.cores
+        ? ` With more runnable threads than cores (load average above ${r.cores}), PyTorch's OpenMP and OpenBLAS worker threads spin-wait for ` +
+          'each other while other processes hold the cores: its 2-thread times then say more about the load than about PyTorch.'
+        : ''),
     '',
     '## Targets',
     '',
@@ -454,7 +459,7 @@ export function trainingMarkdown(r: TrainingBenchResult): string {
     '',
     '## Times',
     '',
-    'Median ms over all timed steps or calls (range of the per-round medians).',
+    'Median ms over all timed steps or calls (range of the per-round medians; fastest sample).',
     '',
     '| arm | training step (ms) | samples/s | vs PyTorch 1 thread | inference batch 1 (ms) | batch 32 (ms) |',
     '|---|---:|---:|---:|---:|---:|',
