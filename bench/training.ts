@@ -128,9 +128,9 @@ class TorchArm {
   }
 }
 
-/** The first python3 that can import torch: KDBENCH_PYTHON, Debian's /usr/bin/python3, then python3 on PATH. */
+/** The first python3 that can import torch: KDBENCH_PYTHON when set (then only it), else Debian's /usr/bin/python3, then python3 on PATH. */
 async function startTorch(threads: number): Promise<{ arm?: TorchArm; note: string }> {
-  const candidates = [process.env.KDBENCH_PYTHON, '/usr/bin/python3', 'python3'].filter((p): p is string => Boolean(p));
+  const candidates = process.env.KDBENCH_PYTHON ? [process.env.KDBENCH_PYTHON] : ['/usr/bin/python3', 'python3'];
   const notes: string[] = [];
   for (const py of candidates) {
     if (py.startsWith('/') && !existsSync(py)) continue;
@@ -433,6 +433,7 @@ const ms = (s?: Stat) =>
 
 export function trainingMarkdown(r: TrainingBenchResult): string {
   const base = r.arms.find((a) => a.name.startsWith('PyTorch') && a.threads === 1);
+  const tfjs = r.arms.find((a) => a.name.startsWith('TensorFlow.js'));
   const L: string[] = [
     `# Training benchmark (${r.startedAt})`,
     '',
@@ -442,7 +443,7 @@ export function trainingMarkdown(r: TrainingBenchResult): string {
     '',
     `Model: the default suite's teacher (${r.shape.layers} layers, width ${r.shape.dModel}, ${r.shape.heads} heads, feed-forward ${r.shape.ffDim}, ` +
       `vocabulary ${r.shape.vocabSize}, ${r.shape.params.toLocaleString('en-US')} parameters), batches of ${r.shape.batchSize} x ${r.shape.seqLen} tokens ` +
-      `of SpamAssassin training mails, ${r.shape.optimizer}, learning rate ${r.shape.learningRate}. ${r.rounds} rounds.`,
+      `of SpamAssassin training mails, ${r.shape.optimizer}, learning rate ${r.shape.learningRate}. ${r.rounds} round${r.rounds > 1 ? 's' : ''}.`,
     '',
     `PyTorch: ${r.torch.note}${r.torch.blas?.length ? `; BLAS loaded: ${r.torch.blas.join(', ')}` : ''}.` +
       (r.torch.available && Math.max(...r.load.perRound) > r.cores
@@ -461,13 +462,14 @@ export function trainingMarkdown(r: TrainingBenchResult): string {
     '',
     'Median ms over all timed steps or calls (range of the per-round medians; fastest sample).',
     '',
-    '| arm | training step (ms) | samples/s | vs PyTorch 1 thread | inference batch 1 (ms) | batch 32 (ms) |',
-    '|---|---:|---:|---:|---:|---:|',
+    '| arm | training step (ms) | samples/s | step vs PyTorch 1 thread | step vs tfjs ops | inference batch 1 (ms) | batch 32 (ms) |',
+    '|---|---:|---:|---:|---:|---:|---:|',
   ];
   for (const a of r.arms) {
     const sps = a.train ? ((r.shape.batchSize * 1000) / a.train.median).toFixed(0) : 'n/a';
     const vs = a.train && base?.train ? `${(a.train.median / base.train.median).toFixed(2)}x` : 'n/a';
-    L.push(`| ${a.name} | ${ms(a.train)} | ${sps} | ${vs} | ${ms(a.infer1)} | ${ms(a.infer32)} |`);
+    const vsTfjs = a.train && tfjs?.train ? `${(a.train.median / tfjs.train.median).toFixed(3)}x` : 'n/a';
+    L.push(`| ${a.name} | ${ms(a.train)} | ${sps} | ${vs} | ${vsTfjs} | ${ms(a.infer1)} | ${ms(a.infer32)} |`);
   }
   const kdTotal = r.kernels.kdbench.reduce((s, k) => s + k.msPerStep, 0);
   L.push(
