@@ -5,6 +5,7 @@ import { fileURLToPath } from 'node:url';
 import { metersMarkdown, runMetersBench } from './meters.js';
 import { runSuitesBench, suitesMarkdown } from './suites.js';
 import { gpuMarkdown, runGpuBench } from './gpu.js';
+import { runTrainingBench, trainingMarkdown } from './training.js';
 
 const REPO = fileURLToPath(new URL('../../', import.meta.url));
 const OUT = join(REPO, 'reports', 'bench');
@@ -12,7 +13,7 @@ const OUT = join(REPO, 'reports', 'bench');
 async function main(): Promise<void> {
   mkdirSync(OUT, { recursive: true });
   const started = Date.now();
-  // `npm run bench -- suites` (or meters, gpu) runs one benchmark only; `npm run bench -- suites brown-genre` another suite.
+  // `npm run bench -- suites` (or meters, gpu, training) runs one benchmark only; `npm run bench -- suites brown-genre` another suite.
   const only = process.argv[2];
   const suite = process.argv[3] ?? 'default';
   if (!only || only === 'meters') {
@@ -34,6 +35,11 @@ async function main(): Promise<void> {
       writeFileSync(join(OUT, 'gpu.json'), JSON.stringify(gpu, null, 2) + '\n');
       writeFileSync(join(OUT, 'gpu.md'), gpuMarkdown(gpu));
     }
+  }
+  if (!only || only === 'training') {
+    const training = await runTrainingBench((s) => process.stderr.write(`bench: ${s}\n`));
+    writeFileSync(join(OUT, 'training.json'), JSON.stringify(training, null, 2) + '\n');
+    writeFileSync(join(OUT, 'training.md'), trainingMarkdown(training));
   }
   process.stderr.write(`bench: done in ${((Date.now() - started) / 1000).toFixed(0)} s; results in ${OUT}\n`);
 }

@@ -151,6 +151,8 @@ export interface EnvironmentRecord {
   packages?: Record<string, string | null>;
   /** The TensorFlow.js backend the run used (suite runs). */
   tfjsBackend?: string | null;
+  /** Which kernels trained and ran the models (kdbench's WebAssembly kernels and threads, or TensorFlow.js's own). */
+  tfjsKernels?: string;
   /** Backends tried before it, with the reason each was not used. */
   tfjsBackendsSkipped?: string[];
   /** A saved teacher used instead of training one (--teacher). */

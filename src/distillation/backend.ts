@@ -9,6 +9,7 @@ import { createRequire } from 'node:module';
 import { UserError } from '../core/errors.js';
 import { waitForDevice } from './backends/device.js';
 import { probeWebGpu, startWebGpu, type WebGpuAdapterInfo } from './backends/webgpu.js';
+import { kernelsDescription, startKernelThreads } from './kernels/runtime.js';
 
 export const BACKENDS = ['tensorflow-gpu', 'webgpu', 'tensorflow', 'wasm', 'cpu'] as const;
 export type BackendName = (typeof BACKENDS)[number];
@@ -27,6 +28,11 @@ export interface BackendChoice {
    * results with `await data()`.
    */
   sync?: () => Promise<void>;
+  /**
+   * Which kernels train and run the models on this backend (kdbench's WebAssembly kernels on wasm and
+   * cpu, and on how many threads; or TensorFlow.js's own), for the run's environment record.
+   */
+  kernels?: string;
 }
 
 const require = createRequire(import.meta.url);
@@ -118,7 +124,13 @@ export async function selectBackend(forced?: string, env: NodeJS.ProcessEnv = pr
         continue;
       }
       // tfjs-node registers its backend as "tensorflow" for both packages.
-      if (await tf.setBackend('tensorflow')) return { name, skipped, ...(name === 'tensorflow-gpu' ? { sync: waitForDevice } : {}) };
+      if (await tf.setBackend('tensorflow'))
+        return {
+          name,
+          skipped,
+          kernels: 'TensorFlow.js kernels (libtensorflow)',
+          ...(name === 'tensorflow-gpu' ? { sync: waitForDevice } : {}),
+        };
       skipped.push(`${name}: setBackend failed`);
       continue;
     }
@@ -131,20 +143,31 @@ export async function selectBackend(forced?: string, env: NodeJS.ProcessEnv = pr
       }
       try {
         const adapter = await startWebGpu(env);
-        return { name, skipped, adapter, ...(probe.dawnOptions.length ? { dawnOptions: probe.dawnOptions } : {}), sync: waitForDevice };
+        return {
+          name,
+          skipped,
+          adapter,
+          kernels: 'TensorFlow.js WebGPU kernels',
+          ...(probe.dawnOptions.length ? { dawnOptions: probe.dawnOptions } : {}),
+          sync: waitForDevice,
+        };
       } catch (e) {
         skipped.push(`webgpu: ${(e as Error).message.split('\n')[0]}`);
         continue;
       }
     }
+    let ready = false;
     try {
-      if (await tf.setBackend(name)) {
-        await tf.ready();
-        return { name, skipped };
-      }
-      skipped.push(`${name}: setBackend returned false`);
+      ready = await tf.setBackend(name);
+      if (ready) await tf.ready();
+      else skipped.push(`${name}: setBackend returned false`);
     } catch (e) {
+      ready = false;
       skipped.push(`${name}: ${(e as Error).message}`);
+    }
+    if (ready) {
+      await startKernelThreads();
+      return { name, skipped, kernels: kernelsDescription() };
     }
   }
   if (forced) throw new UserError(`--backend ${forced}: cannot be loaded here (${skipped.join('; ')})`);

@@ -2,6 +2,9 @@ import { tf } from '../backend.js';
 import { ParamFactory, countParams } from './params.js';
 import { dense, layerNorm, maskedMean, tokenMask } from './layers.js';
 import type { TextClassifier } from './types.js';
+import { activeKernels, kernelThreads } from '../kernels/runtime.js';
+import { TransformerEngine, engineSupports, type TransformerWeights, type WeightSource } from '../kernels/transformer-engine.js';
+import { tensorFrom, valuesOf } from '../kernels/tensor-io.js';
 
 export interface TransformerConfig {
   vocabSize: number;
@@ -35,6 +38,11 @@ interface Block {
 /**
  * A pre-norm transformer encoder classifier: token + learned position embeddings, N blocks of
  * multi-head self-attention (padding masked) and a GELU feed-forward, masked mean pooling, linear head.
+ *
+ * On the wasm and cpu backends the forward and backward passes run on kdbench's WebAssembly kernels
+ * (kernels/transformer-engine.ts) as one TensorFlow.js op with its own gradient; elsewhere, or with
+ * KDBENCH_KERNELS=off, on TensorFlow.js ops (referenceLogits). Both give the same logits and gradients
+ * within float32 rounding (test/distillation/kernels-model.test.ts).
  */
 export class TransformerClassifier implements TextClassifier {
   readonly kind = 'transformer';
@@ -46,6 +54,8 @@ export class TransformerClassifier implements TextClassifier {
   private readonly lnFb: tf.Variable;
   private readonly wOut: tf.Variable;
   private readonly bOut: tf.Variable;
+  private engine?: TransformerEngine;
+  private kernelOp?: (ids: tf.Tensor2D, ...weights: tf.Variable[]) => tf.Tensor2D;
 
   constructor(
     readonly name: string,
@@ -106,6 +116,78 @@ export class TransformerClassifier implements TextClassifier {
   }
 
   logits(ids: tf.Tensor2D): tf.Tensor2D {
+    const engine = this.kernelEngine();
+    // An empty batch (no sequences or no tokens) takes the tfjs path, which returns an empty tensor.
+    if (!engine || !this.kernelOp || ids.size === 0) return this.referenceLogits(ids);
+    return this.kernelOp(ids, ...(engine.sources as VariableSource[]).map((s) => s.variable));
+  }
+
+  /** The engine on kdbench's kernels that runs this model, or undefined on the TensorFlow.js path. */
+  get kernels(): TransformerEngine | undefined {
+    return this.kernelEngine();
+  }
+
+  /** The engine on kdbench's kernels, when they are enabled and support this shape on this backend. */
+  private kernelEngine(): TransformerEngine | undefined {
+    const backend = tf.getBackend();
+    if (backend !== 'wasm' && backend !== 'cpu') return undefined;
+    const mem = activeKernels();
+    if (!mem || !engineSupports(this.cfg)) return undefined;
+    if (!this.engine) {
+      const weights: TransformerWeights<VariableSource> = {
+        tokEmb: source(this.tokEmb),
+        posEmb: source(this.posEmb),
+        blocks: this.blocks.map((b) => ({
+          ln1g: source(b.ln1g),
+          ln1b: source(b.ln1b),
+          wq: source(b.wq),
+          wk: source(b.wk),
+          wv: source(b.wv),
+          wo: source(b.wo),
+          bq: source(b.bq),
+          bk: source(b.bk),
+          bv: source(b.bv),
+          bo: source(b.bo),
+          ln2g: source(b.ln2g),
+          ln2b: source(b.ln2b),
+          w1: source(b.w1),
+          b1: source(b.b1),
+          w2: source(b.w2),
+          b2: source(b.b2),
+        })),
+        lnFg: source(this.lnFg),
+        lnFb: source(this.lnFb),
+        wOut: source(this.wOut),
+        bOut: source(this.bOut),
+      };
+      const engine = new TransformerEngine(this.cfg, mem, kernelThreads, weights);
+      const classes = this.cfg.classes;
+      this.engine = engine;
+      this.kernelOp = tf.customGrad((...inputs: unknown[]) => {
+        const ids = inputs[0] as tf.Tensor2D;
+        const weightTensors = inputs.slice(1, 1 + engine.sources.length) as tf.Tensor[];
+        const [b, l] = ids.shape;
+        const data = ids.dataSync();
+        const idsData = data instanceof Int32Array ? data : Int32Array.from(data as ArrayLike<number>);
+        const generation = () => engine.forwardGeneration;
+        const out = engine.forward(idsData, b, l);
+        const gen = generation();
+        return {
+          value: tf.tensor2d(out, [b, classes]),
+          gradFunc: (dy: tf.Tensor) => {
+            // Another forward pass ran in between (not the case inside optimizer.minimize): redo this one.
+            const g = generation() === gen ? gen : (engine.forward(idsData, b, l), generation());
+            const grads = engine.backward(valuesOf(dy), g);
+            return [tf.zerosLike(ids), ...grads.map((v, i) => tensorFrom(v, weightTensors[i].shape))];
+          },
+        };
+      }) as unknown as (ids: tf.Tensor2D, ...weights: tf.Variable[]) => tf.Tensor2D;
+    }
+    return this.engine;
+  }
+
+  /** The forward pass on TensorFlow.js ops (the reference for the kernels, and the path on other backends). */
+  referenceLogits(ids: tf.Tensor2D): tf.Tensor2D {
     const [, l] = ids.shape;
     const mask = tokenMask(ids);
     // [batch, 1, 1, seqLen]: 0 for tokens, -1e9 for padding keys.
@@ -125,8 +207,19 @@ export class TransformerClassifier implements TextClassifier {
   }
 
   dispose(): void {
+    this.engine?.dispose();
+    this.engine = undefined;
     for (const v of this.variables) v.dispose();
   }
+}
+
+interface VariableSource extends WeightSource {
+  variable: tf.Variable;
+}
+
+/** A variable as the engine's weight source: its dataId changes when an optimizer or a load assigns new values. */
+function source(v: tf.Variable): VariableSource {
+  return { variable: v, shape: v.shape, version: () => v.dataId, values: () => valuesOf(v) };
 }
 
 /** GELU, tanh approximation (Hendrycks & Gimpel 2016). */

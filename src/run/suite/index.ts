@@ -69,6 +69,7 @@ export async function runSuite(opts: SuiteRunOptions): Promise<RunOutcome> {
   const selection = selectSources({ intervalMs: opts.intervalMs, probes });
   const environment = await collectEnvironment({ backend: backend.name, gpus: gpuInventory(probes) });
   environment.tfjsBackendsSkipped = backend.skipped;
+  if (backend.kernels) environment.tfjsKernels = backend.kernels;
   if (backend.adapter) environment.webgpuAdapter = backend.adapter;
   if (backend.dawnOptions) environment.webgpuDawnOptions = backend.dawnOptions;
   environment.packages = {
