@@ -29,7 +29,8 @@ async function main(): Promise<void> {
   }
   if (!only || only === 'gpu') {
     // Runs only where WebGPU finds a GPU; elsewhere it says so and writes nothing (an earlier GPU result stays).
-    const gpu = await runGpuBench((s) => process.stderr.write(`bench: ${s}\n`));
+    // `npm run bench -- gpu quick`: the --quick run only.
+    const gpu = await runGpuBench((s) => process.stderr.write(`bench: ${s}\n`), only === 'gpu' && process.argv[3] === 'quick');
     if (!gpu.ran) process.stderr.write(`bench: gpu: not run: ${gpu.reason}${gpu.fix ? `\nbench: gpu: fix: ${gpu.fix}` : ''}\n`);
     else {
       writeFileSync(join(OUT, 'gpu.json'), JSON.stringify(gpu, null, 2) + '\n');

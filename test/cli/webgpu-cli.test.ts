@@ -83,13 +83,14 @@ test('doctor: the WebGPU line says why there is no adapter and how to fix it (te
   assert.match(text.stdout, /Vulkan loader .*no-libvulkan\.so\.1 cannot be loaded/);
   assert.match(text.stdout, /fix: +WebGPU reaches the GPU through Vulkan/);
   const json = kdbench(['doctor', '--json']);
-  const report = JSON.parse(json.stdout) as {
-    webgpu: { ok: boolean; reason: string; fix: string };
-    checks: { meter: string; status: string }[];
-  };
+  const report = JSON.parse(json.stdout) as { webgpu: { ok: boolean; reason: string; fix: string }; checks: { meter: string }[] };
   assert.equal(report.webgpu.ok, false);
+  assert.match(report.webgpu.reason, /Vulkan loader .*no-libvulkan\.so\.1 cannot be loaded/);
   assert.match(report.webgpu.fix, /libvulkan1/);
-  assert.equal(report.checks.find((c) => c.meter.startsWith('WebGPU adapter'))?.status, 'unavailable');
+  assert.ok(
+    report.checks.length > 0 && report.checks.every((c) => !c.meter.startsWith('WebGPU')),
+    'the meter checks stay as they are; the WebGPU probe sits beside them',
+  );
 });
 
 const dawnInstalled = (() => {

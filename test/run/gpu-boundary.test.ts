@@ -24,8 +24,13 @@ const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 /** A device that runs queued work in order, after dispatch has returned. */
 class LateDevice {
   private readonly worker = new Worker(
+    // Work measured in CPU time, not wall time: on a loaded machine it still costs the same energy.
     `const { parentPort } = require('node:worker_threads');
-     parentPort.on('message', (ms) => { const t = Date.now(); while (Date.now() - t < ms); parentPort.postMessage('done'); });`,
+     parentPort.on('message', (ms) => {
+       const t0 = process.cpuUsage();
+       for (;;) { const u = process.cpuUsage(t0); if (u.user + u.system >= ms * 1000) break; }
+       parentPort.postMessage('done');
+     });`,
     { eval: true },
   );
   private pending = 0;
@@ -37,7 +42,7 @@ class LateDevice {
     });
   }
 
-  /** Queues `ms` of busy work and returns at once, as a GPU op does. */
+  /** Queues `ms` of CPU time of work and returns at once, as a GPU op does. */
   dispatch(ms: number): void {
     this.pending++;
     this.worker.postMessage(ms);
@@ -74,7 +79,7 @@ function options(beforeBoundary: (() => Promise<void>) | undefined): RunOptions 
 
 const cpuJ = (p: PhaseRecord) => p.domains.find((d) => d.device === 'cpu')!.energyJ;
 
-/** gpu-work queues 600 ms of device work and moves on; next idles 600 ms; tail queues 400 ms and ends the run. */
+/** gpu-work queues 600 ms (CPU time) of device work and moves on; next idles 600 ms; tail queues 400 ms and ends the run. */
 async function run(withSync: boolean): Promise<Record<string, PhaseRecord>> {
   const device = new LateDevice();
   try {

@@ -189,7 +189,7 @@ test('bad input: exit code 2, a clear message, no stack trace', () => {
   const bogusOut = join(tmp, 'bogus');
   const bogus = kdbench(['run', '--quick', '--backend', 'bogus', '--out', bogusOut]);
   assert.equal(bogus.status, 2);
-  assert.match(bogus.stderr, /--backend bogus: unknown backend; allowed: tensorflow-gpu, tensorflow, wasm, cpu/);
+  assert.match(bogus.stderr, /--backend bogus: unknown backend; allowed: tensorflow-gpu, webgpu, tensorflow, wasm, cpu/);
   assert.ok(!existsSync(bogusOut), 'no run folder for a rejected flag');
   // tfjs-node cannot install here (its libtensorflow download fails): forcing it is a clear error, and no empty folder stays.
   const nodeOut = join(tmp, 'tfjs-node');

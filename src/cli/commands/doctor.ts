@@ -61,7 +61,11 @@ export async function run(argv: string[]): Promise<number> {
   const { values } = parseCommandArgs(argv, { json: { type: 'boolean' } }, usage, false);
   const report = runDoctor();
   const webgpu = await probeWebGpu();
-  const full = { ...report, checks: [...report.checks, webgpuCheck(webgpu)], webgpu };
-  process.stdout.write(values.json ? JSON.stringify(full, null, 2) + '\n' : formatDoctor(full).replace(/\n+$/, '\n'));
+  // JSON: the meters' checks as they are, the WebGPU probe beside them; text: the WebGPU line after the meters.
+  process.stdout.write(
+    values.json
+      ? JSON.stringify({ ...report, webgpu }, null, 2) + '\n'
+      : formatDoctor({ ...report, checks: [...report.checks, webgpuCheck(webgpu)] }),
+  );
   return 0;
 }
