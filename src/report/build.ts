@@ -5,7 +5,7 @@ import { renderPng } from './render.js';
 import { isPartial, partialReason } from './load.js';
 import type { SamplesFile } from './samples.js';
 import { breakEvens } from './breakeven.js';
-import { co2Labels, estimatedDevices, estimateLabel, estimateSuffix } from './metrics.js';
+import { estimatedDevices, estimateLabel } from './metrics.js';
 import { sig } from './format.js';
 import { fontProblem } from './render.js';
 import { trafficOf } from './decision.js';
@@ -69,7 +69,6 @@ export function buildReport(
   };
   const traffic = trafficOf(run, opts.requestsPerDay);
   const title = reportTitle(run);
-  const est = estimateSuffix(run);
   const blocks: Block[] = [h(1, title)];
   if (isPartial(run))
     blocks.push(
@@ -131,14 +130,14 @@ export function buildReport(
     blocks.push(
       chart(
         'charts/energy-per-phase.png',
-        `Energy per phase${est}`,
+        'Energy per phase',
         renderPng(energyPerPhaseChart(run), 1000, Math.max(320, 90 + run.phases.length * 28)),
       ),
     );
   const pareto = paretoChart(run);
   if (pareto)
     blocks.push(
-      chart('charts/pareto.png', `Accuracy against energy per 1,000 inferences (Pareto front)${est}`, renderPng(pareto, 1000, 460), [
+      chart('charts/pareto.png', 'Accuracy against energy per 1,000 inferences (Pareto front)', renderPng(pareto, 1000, 460), [
         'Dashed: the Pareto front, the models no other model beats on both energy and accuracy.',
       ]),
     );
@@ -147,7 +146,7 @@ export function buildReport(
     blocks.push(
       chart(
         'charts/co2-per-phase.png',
-        `CO2e per phase${co2Labels(run)}`,
+        'CO2e per phase',
         renderPng(co2, 1000, Math.max(320, 90 + run.phases.length * 28)),
       ),
     );
@@ -155,7 +154,7 @@ export function buildReport(
   const beCharts = be.map((b, i) =>
     chart(
       chartFileFor('breakeven', b.student, i),
-      `Break-even for ${b.student}${est}`,
+      `Break-even for ${b.student}`,
       renderPng(breakEvenChart(b, estimateLabel(run)), 1000, 420),
     ),
   );

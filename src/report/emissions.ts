@@ -5,8 +5,8 @@
  * for the whole run. Units as CodeCarbon's: emissions kg CO2e, emissions_rate kg/s, power W
  * (mean over the row's window), energy kWh, ram_total_size GB (2^30 bytes).
  *
- * How our run maps onto it: project_name "kdbench:<suite>", run_id a UUID-shaped hash of the
- * run (stable, so rebuilding the report gives the same file), experiment_id the phase name
+ * How our run maps onto it: project_name "kdbench:<suite>", run_id the run's runId (a UUID), or
+ * for runs without one a UUID-shaped hash of the run (stable, so rebuilding gives the same file), experiment_id the phase name
  * ("total" for the run), energy_consumed the measured (IT) energy, emissions our gCO2e
  * (energy x PUE x intensity) / 1000. Unknown cells are empty, never 0; gpu_* are 0 only when
  * the run recorded that the machine has no GPU. After CodeCarbon's columns come kdbench's method and
@@ -74,7 +74,9 @@ export function codecarbonTime(iso: string | null | undefined): string {
   return new Date(iso).toISOString().slice(0, 19);
 }
 
+/** The run's own id (a UUID drawn when it started) where it has one; else a UUID-shaped hash of the run, stable across rebuilds. */
 export function runId(run: RunJson): string {
+  if (typeof run.runId === 'string' && /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i.test(run.runId)) return run.runId;
   const h = createHash('sha256')
     .update(`${run.startedAt}|${run.suite?.sha256 ?? ''}|${JSON.stringify(run.command ?? {})}`)
     .digest('hex');

@@ -71,7 +71,7 @@ test('the same suite on two machines: per-model tables, charts, CSV', () => {
   assert.match(mdText, /\| teacher \| 90\.00 % \| 90\.00 % \|/);
   assert.match(
     mdText,
-    /- student-a: least energy on R2 \(1\.5 J per 1,000 inferences, 0\.5x of R1's 3 J\), outside the measurement error bounds; least CO2e on R2 \(.*0\.4x of R1's\)/,
+    /- student-a: least energy on R2 \(1\.5 J \(partly ESTIMATED \(dram\)\) per 1,000 inferences, 0\.5x of R1's 3 J \(partly ESTIMATED \(dram\)\)\), outside the measurement error bounds; least CO2e on R2 \(.*0\.4x of R1's\)/,
   );
   const [head, ...rows] = parseCsv(readFileSync(join(out, 'compare.csv'), 'utf8')).filter((x) => x.length > 1);
   assert.equal(rows.length, 6);

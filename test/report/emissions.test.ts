@@ -28,6 +28,9 @@ test("emissions.csv has CodeCarbon's header, one row per phase and a total row",
   );
   assert.equal(new Set(r.map((x) => x.run_id)).size, 1);
   assert.match(r[0].run_id, /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/);
+  // A run with its own id (newer runs) keeps it.
+  const withId = { ...handRun(), runId: '3f2b8c1e-9a4d-4c6b-8e21-7d5f0a9b1c2d' };
+  assert.ok(rows(withId).every((x) => x.run_id === '3f2b8c1e-9a4d-4c6b-8e21-7d5f0a9b1c2d'));
 });
 
 test('emissions.csv values: CodeCarbon units (kg, kWh, W, GB) from the phase figures', () => {

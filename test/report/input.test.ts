@@ -163,7 +163,7 @@ test('optional fields: size on disk, confidence intervals and comparisons are sh
   assert.match(mdText, /\\\[lo, hi\\\] are 95 % confidence intervals over the repeated inference rounds/);
   assert.match(
     mdText,
-    /## Comparisons with confidence intervals[\s\S]*\| energyJPer1000 \| student-a \| teacher \| 8 \| 0\.375x \(a \/ b\) \| \\\[0\.35, 0\.4\\\] \| 5 \|/,
+    /## Comparisons with confidence intervals[\s\S]*\| energyJPer1000 \(partly ESTIMATED \(dram\)\) \| student-a \| teacher \| 8 \| 0\.375x \(a \/ b\) \| \\\[0\.35, 0\.4\\\] \| 5 \|/,
   );
   const summary = readFileSync(join(dir, 'summary.csv'), 'utf8').split('\n');
   const head = summary[0].split(',');

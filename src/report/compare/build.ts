@@ -135,7 +135,7 @@ function verdicts(runs: LoadedRun[], figs: ModelFigures[][], names: string[]): s
     const e = (v: typeof lo) => v.f.energyJPer1000 as number;
     const u = (v: typeof lo) => v.f.energyUncertaintyJPer1000 ?? 0;
     const overlap = e(lo) + u(lo) >= e(hi) - u(hi);
-    let line = `${name}: least energy on ${lo.r.label} (${sig(e(lo))} J per 1,000 inferences, ${ratio(e(lo) / e(hi))} of ${hi.r.label}'s ${sig(e(hi))} J)`;
+    let line = `${name}: least energy on ${lo.r.label} (${sig(e(lo))} J${estOf(lo.r)} per 1,000 inferences, ${ratio(e(lo) / e(hi))} of ${hi.r.label}'s ${sig(e(hi))} J${estOf(hi.r)})`;
     line += overlap ? ', but within the measurement error bounds: not a difference to claim' : ', outside the measurement error bounds';
     const withG = vals
       .filter((v) => v.f.gCO2ePer1000 !== undefined)
@@ -143,7 +143,7 @@ function verdicts(runs: LoadedRun[], figs: ModelFigures[][], names: string[]): s
     if (withG.length >= 2) {
       const g0 = withG[0];
       const g1 = withG[withG.length - 1];
-      line += `; least CO2e on ${g0.r.label} (${sig(g0.f.gCO2ePer1000)} gCO2e per 1,000 inferences, ${ratio((g0.f.gCO2ePer1000 as number) / (g1.f.gCO2ePer1000 as number))} of ${g1.r.label}'s)`;
+      line += `; least CO2e on ${g0.r.label} (${sig(g0.f.gCO2ePer1000)} gCO2e${estOf(g0.r)}${fallbackOf(g0.r)} per 1,000 inferences, ${ratio((g0.f.gCO2ePer1000 as number) / (g1.f.gCO2ePer1000 as number))} of ${g1.r.label}'s)`;
     }
     out.push(`${line}.`);
   }

@@ -106,7 +106,7 @@ export function methodologyBlocks(run: RunJson, traffic: Traffic = trafficOf(run
     out.push(
       h(3, 'Report settings'),
       p(
-        `Payback in days assumes ${traffic.requestsPerDay.toLocaleString('en-US')} requests a day (${traffic.source}; kdbench's default is ${DEFAULT_REQUESTS_PER_DAY.toLocaleString('en-US')}).`,
+        `Payback in days assumes ${traffic.requestsPerDay.toLocaleString('en-US')} requests a day: ${traffic.source}${traffic.requestsPerDay === DEFAULT_REQUESTS_PER_DAY ? '' : ` (kdbench's default is ${DEFAULT_REQUESTS_PER_DAY.toLocaleString('en-US')})`}.`,
       ),
     );
 
