@@ -143,13 +143,7 @@ export function buildReport(
     );
   const co2 = co2PerPhaseChart(run);
   if (co2)
-    blocks.push(
-      chart(
-        'charts/co2-per-phase.png',
-        'CO2e per phase',
-        renderPng(co2, 1000, Math.max(320, 90 + run.phases.length * 28)),
-      ),
-    );
+    blocks.push(chart('charts/co2-per-phase.png', 'CO2e per phase', renderPng(co2, 1000, Math.max(320, 90 + run.phases.length * 28))));
   else blocks.push(p('CO2e per phase: n/a (no carbon figures).'));
   const beCharts = be.map((b, i) =>
     chart(
