@@ -139,8 +139,32 @@ export interface SchedulerRecord {
 /** The hardware and software inventory of a run (run/environment.ts); older runs may lack any field. */
 export interface EnvironmentRecord {
   hostname?: string;
-  cpu?: { model: string; logicalCores: number; physicalCores: number | null; vendor?: string | null };
+  cpu?: {
+    model: string;
+    logicalCores: number;
+    physicalCores: number | null;
+    vendor?: string | null;
+    /** CPUID family, model and stepping (/proc/cpuinfo), which name the part where a hypervisor shortens the model name. */
+    family?: number | null;
+    modelNumber?: number | null;
+    stepping?: number | null;
+    /** Microarchitecture from vendor, family and model, where kdbench knows it ("Zen 5"). */
+    microarchitecture?: string | null;
+    /** Sockets (distinct physical ids). */
+    sockets?: number | null;
+    /** The cpuinfo "hypervisor" flag: the CPU is virtualised. */
+    hypervisor?: boolean;
+    /** W per busy logical CPU that the CPU estimate uses where no counter is readable, and where that figure comes from. */
+    wattsPerCore?: number;
+    wattsPerCoreSource?: string;
+  };
   memoryBytes?: number;
+  /** DMI identity (/sys/class/dmi/id) where readable: product name, vendor, board; null: not readable. */
+  dmi?: { productName?: string; sysVendor?: string; productVersion?: string; boardName?: string; chassisAssetTag?: string } | null;
+  /** Cloud provider and instance type where DMI names them (EC2 puts the instance type in product_name). */
+  cloud?: { provider: string; instanceType?: string } | null;
+  /** Container runtime detected (/.dockerenv, /run/.containerenv, cgroup), or null. */
+  container?: string | null;
   /** GPUs found (index, name, uuid; other writers may give model and memoryBytes). */
   gpus?: (Partial<GpuInfo> & { model?: string })[];
   system?: { manufacturer: string; model: string; virtual: boolean } | null;
@@ -406,7 +430,7 @@ export interface ReportSettings {
 
 export interface RunJson {
   schemaVersion: number;
-  /** A random UUID given to the run when it starts (crypto.randomUUID()); older runs lack it. */
+  /** A UUID drawn when the run starts; a copied run directory keeps it (compare refuses the same run twice). */
   runId?: string;
   kind: 'suite' | 'measure';
   status: RunStatus;
@@ -417,6 +441,7 @@ export interface RunJson {
   command: { argv: string[]; cwd: string };
   /** A command line (shell-quoted) that runs the same thing again, without --out and --quiet. */
   reproduce?: string;
+  /** Settings the report reads (kdbench run --requests-per-day N: payback in days); the report states its default when absent. */
   reportSettings?: ReportSettings;
   suite?: { name: string; file: string; sha256: string; seed: number; quick: boolean };
   environment: EnvironmentRecord;

@@ -11,10 +11,11 @@
  * student, since distilling that one student alone needs them too. The teacher's training is not in C:
  * both scenarios serve the same trained teacher's knowledge, so it cancels. Where the teacher was
  * trained only to be distilled, it belongs in C; that figure is given too (nStarWithTeacherTraining).
- * t and s are gross joules per inference at the same batch size.
+ * t and s are gross joules per inference at the same batch size (the median over rounds where there are repeats).
  */
-import type { RunJson } from '../core/contract.js';
+import type { InferenceRecord, RunJson } from '../core/contract.js';
 import { referenceInference, teacherOf } from './metrics.js';
+import { breakEvenBounds, inferenceSplit, joulesPerInference, splitOfPhases } from './uncertainty.js';
 
 export interface BreakEven {
   student: string;
@@ -33,8 +34,16 @@ export interface BreakEven {
   nStar: number | null;
   /** N* with the teacher's training charged to the student as well. */
   nStarWithTeacherTraining: number | null | undefined;
-  /** N* at the ends of the uncertainty bounds: [earliest, latest]; latest null = possibly never. */
+  /**
+   * N* at the ends of the error bounds: [earliest, latest]; latest null = possibly never. The scale part
+   * of the bounds (meter or model) is one factor per device and method in C, t and s alike, so it cancels
+   * where one device and method holds the energy (see uncertainty.ts); the window parts are added as a worst case.
+   */
   nStarRange: [number | null, number | null];
+  /** Rounds of the inference benchmark behind t and s (1 without repeats). */
+  rounds: number;
+  /** N* from each round's t and s (same C), in round order; null = never in that round. Absent with one round. */
+  nStarPerRound?: (number | null)[];
 }
 
 /** A number in run.json; null (unknown) is not 0. */
@@ -58,11 +67,24 @@ export function distillationPhases(run: RunJson, student: string): RunJson['phas
   return [...run.phases.filter((p) => SHARED_DISTILLATION_PHASES.some((s) => p.name === s || p.name.startsWith(`${s}:`))), ...own];
 }
 
-/** One entry per student that has a distillation phase and inference figures at the teacher's batch size. */
-export function breakEvens(run: RunJson): BreakEven[] {
+/** Per-round J per inference of a benchmark, from its per-round J per 1,000 (undefined without repeats). */
+function perRound(r: InferenceRecord): number[] | undefined {
+  const xs = r.perRepeat?.energyJPer1000;
+  return Array.isArray(xs) && xs.length > 1 && xs.every(known) ? xs.map((x) => x / 1000) : undefined;
+}
+
+/**
+ * One entry per student that has a distillation phase and inference figures at the same batch size as
+ * the teacher: at `batchSize`, or at the reference batch (the largest batch every model ran) when not given.
+ */
+export function breakEvens(run: RunJson, batchSize?: number): BreakEven[] {
   const teacher = teacherOf(run);
   if (!teacher) return [];
-  const tInf = referenceInference(run, teacher.name);
+  const at = (model: string) =>
+    batchSize === undefined
+      ? referenceInference(run, model)
+      : run.inference.find((r) => r.model === model && r.batchSize === batchSize && r.inferences > 0);
+  const tInf = at(teacher.name);
   if (!tInf || !(tInf.inferences > 0)) return [];
   const teacherPhases = run.phases.filter(
     (p) => p.model === teacher.name && (p.name === teacher.training?.phase || p.name.startsWith('teacher-training')),
@@ -72,19 +94,28 @@ export function breakEvens(run: RunJson): BreakEven[] {
   const out: BreakEven[] = [];
   for (const s of run.models.filter((m) => m.role === 'student')) {
     const phases = distillationPhases(run, s.name);
-    const sInf = referenceInference(run, s.name);
+    const sInf = at(s.name);
     if (phases.length === 0 || !sInf || sInf.batchSize !== tInf.batchSize || !(sInf.inferences > 0)) continue;
     const c = sum(phases.map((p) => p.energyJ));
     const uc = sum(phases.map((p) => p.uncertaintyJ));
     const per = (x: unknown, n: number) => (known(x) ? x / n : NaN);
-    const t = per(tInf.energyJ, tInf.inferences);
-    const st = per(sInf.energyJ, sInf.inferences);
-    const ut = per(tInf.uncertaintyJ, tInf.inferences);
-    const us = per(sInf.uncertaintyJ, sInf.inferences);
+    // J per inference as the Models table shows it (the median over rounds); its bound in the same proportion.
+    const t = joulesPerInference(tInf);
+    const st = joulesPerInference(sInf);
+    const ut = per(tInf.uncertaintyJ, tInf.energyJ) * t;
+    const us = per(sInf.uncertaintyJ, sInf.energyJ) * st;
     // Unknown (null in run.json) is n/a, never "never" nor 0.
     if (![c, uc, t, st, ut, us].every(Number.isFinite)) continue;
-    const early = breakEvenPoint(Math.max(0, c - uc), t + ut, Math.max(0, st - us));
-    const late = breakEvenPoint(c + uc, t - ut, st + us);
+    const cSplit = splitOfPhases(run, phases);
+    const tSplit = inferenceSplit(run, tInf);
+    const sSplit = inferenceSplit(run, sInf);
+    const nStarRange: [number | null, number | null] =
+      cSplit && tSplit && sSplit
+        ? breakEvenBounds(run, cSplit, tSplit, sSplit)
+        : [breakEvenPoint(Math.max(0, c - uc), t + ut, Math.max(0, st - us)), breakEvenPoint(c + uc, t - ut, st + us)];
+    const tr = perRound(tInf);
+    const sr = perRound(sInf);
+    const rounds = Math.min(tr?.length ?? 1, sr?.length ?? 1);
     out.push({
       student: s.name,
       teacher: teacher.name,
@@ -99,10 +130,21 @@ export function breakEvens(run: RunJson): BreakEven[] {
       studentUncertaintyJPerInference: us,
       nStar: breakEvenPoint(c, t, st),
       nStarWithTeacherTraining: teacherTrainingJ === undefined ? undefined : breakEvenPoint(c + teacherTrainingJ, t, st),
-      nStarRange: [early, late],
+      nStarRange,
+      rounds,
+      ...(tr && sr && rounds > 1 ? { nStarPerRound: tr.slice(0, rounds).map((x, i) => breakEvenPoint(c, x, sr[i])) } : {}),
     });
   }
   return out;
+}
+
+/** Batch sizes at which both the teacher and this model were benchmarked, ascending. */
+export function sharedBatches(run: RunJson, model: string): number[] {
+  const teacher = teacherOf(run);
+  if (!teacher) return [];
+  const of = (m: string) => new Set(run.inference.filter((r) => r.model === m && r.inferences > 0).map((r) => r.batchSize));
+  const t = of(teacher.name);
+  return [...of(model)].filter((b) => t.has(b)).sort((a, b) => a - b);
 }
 
 /** A count of inferences in words: "12,345", "1.2 million". */
@@ -119,12 +161,21 @@ export function breakEvenSentence(b: BreakEven): string {
   }
   const [lo, hi] = b.nStarRange;
   const range =
-    lo !== null
-      ? ` (within the measurement uncertainty: from ${inferencesInWords(lo)} to ${hi === null ? 'never' : inferencesInWords(hi)})`
-      : '';
+    lo !== null ? ` (within the error bounds: from ${inferencesInWords(lo)} to ${hi === null ? 'never' : inferencesInWords(hi)})` : '';
   let s = `${b.student} pays back its distillation after ${inferencesInWords(b.nStar)} inferences${range}: distilling it cost ${b.distillationJ.toPrecision(3)} J, and each inference at batch ${b.batchSize} then saves ${(b.teacherJPerInference - b.studentJPerInference).toPrecision(3)} J (${b.studentJPerInference.toPrecision(3)} J instead of ${b.teacherJPerInference.toPrecision(3)} J).`;
+  const spread = nStarSpread(b);
+  if (spread) s += ` From one inference round to the next (${b.rounds} rounds) N* ranged ${spread}.`;
   if (b.nStarWithTeacherTraining !== undefined && b.nStarWithTeacherTraining !== null) {
     s += ` If the teacher was trained only to be distilled, its training (${b.teacherTrainingJ?.toPrecision(3)} J) counts too, and break-even moves to ${inferencesInWords(b.nStarWithTeacherTraining)} inferences.`;
   }
   return s;
+}
+
+/** "from 9,000 to 11,000" over the rounds ("to never" where a round saved nothing), or undefined with one round. */
+export function nStarSpread(b: BreakEven): string | undefined {
+  const xs = b.nStarPerRound;
+  if (!xs || xs.length < 2) return undefined;
+  const ok = xs.filter((x): x is number => x !== null);
+  if (ok.length === 0) return 'never in every round';
+  return `from ${inferencesInWords(Math.min(...ok))} to ${ok.length < xs.length ? 'never' : inferencesInWords(Math.max(...ok))}`;
 }

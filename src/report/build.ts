@@ -1,17 +1,22 @@
 /** Assembles a run's report: charts (PNG) and the blocks both report.md and report.html are rendered from. */
 import type { RunJson } from '../core/contract.js';
-import { h, list, p, warning, type Block } from './doc.js';
+import { h, p, warning, type Block } from './doc.js';
 import { renderPng } from './render.js';
 import { isPartial, partialReason } from './load.js';
 import type { SamplesFile } from './samples.js';
 import { breakEvens } from './breakeven.js';
-import { estimatedDevices } from './metrics.js';
+import { estimatedDevices, estimateLabel } from './metrics.js';
+import { sig } from './format.js';
+import { fontProblem } from './render.js';
+import { trafficOf } from './decision.js';
+import { decisionBlocks } from './sections/decision.js';
+import { shellLine } from './reproduce.js';
 import { powerChart } from './charts/power.js';
 import { energyPerPhaseChart } from './charts/energy-per-phase.js';
 import { paretoChart } from './charts/pareto.js';
 import { co2PerPhaseChart } from './charts/co2-per-phase.js';
 import { breakEvenChart } from './charts/breakeven.js';
-import { headlineSentences, headlineTable } from './sections/headline.js';
+import { headlineTable } from './sections/headline.js';
 import { breakEvenBlocks } from './sections/breakeven.js';
 import { comparisonBlocks } from './sections/comparisons.js';
 import { carbonBlocks, inferenceBlocks, phaseBlocks } from './sections/tables.js';
@@ -24,11 +29,16 @@ export function chartFileFor(prefix: string, name: string, i: number): string {
   return `charts/${prefix}-${i + 1}-${name.replace(/[^A-Za-z0-9._-]+/g, '_').slice(0, 40)}.png`;
 }
 
+/** The measured command of a "kdbench measure" run, from its argv (after "--"), or undefined. */
+export function measuredCommand(run: RunJson): string[] | undefined {
+  const argv = run.command?.argv ?? [];
+  return argv.includes('--') ? argv.slice(argv.indexOf('--') + 1) : undefined;
+}
+
 /** What the run ran: the suite's name, or for "kdbench measure" the measured command (shortened). */
 function subject(run: RunJson): string {
   if (run.suite) return run.suite.name;
-  const argv = run.command?.argv ?? [];
-  const cmd = argv.includes('--') ? argv.slice(argv.indexOf('--') + 1).join(' ') : '';
+  const cmd = (measuredCommand(run) ?? []).join(' ');
   return cmd ? `${run.kind} ${cmd.length > 60 ? `${cmd.slice(0, 57)}...` : cmd}` : run.kind;
 }
 
@@ -41,13 +51,23 @@ function description(run: RunJson): string | undefined {
   return typeof cfg?.description === 'string' ? cfg.description : undefined;
 }
 
-export function buildReport(run: RunJson, samples: SamplesFile): { title: string; blocks: Block[]; charts: ChartBlock[] } {
+export interface ReportOptions {
+  /** --requests-per-day given to kdbench report (overrides the run's setting and the default). */
+  requestsPerDay?: number;
+}
+
+export function buildReport(
+  run: RunJson,
+  samples: SamplesFile,
+  opts: ReportOptions = {},
+): { title: string; blocks: Block[]; charts: ChartBlock[] } {
   const charts: ChartBlock[] = [];
   const chart = (file: string, title: string, png: Buffer, caption?: ChartBlock['caption']): ChartBlock => {
     const c: ChartBlock = { kind: 'chart', file, title, png, caption };
     charts.push(c);
     return c;
   };
+  const traffic = trafficOf(run, opts.requestsPerDay);
   const title = reportTitle(run);
   const blocks: Block[] = [h(1, title)];
   if (isPartial(run))
@@ -62,31 +82,39 @@ export function buildReport(run: RunJson, samples: SamplesFile): { title: string
         '--quick smoke run: a small slice of the data and a few training steps. It checks that the suite works; its numbers are not for citing.',
       ),
     );
-  const est = estimatedDevices(run);
-  if (est.length > 0) blocks.push(warning(`${est.join(', ')} energy is ESTIMATED (a model of power), not measured. See Methodology.`));
-  for (const pr of samples.problems) blocks.push(warning(pr));
-  blocks.push(
-    p(
-      `Suite ${run.suite?.name ?? 'n/a'}${run.suite ? ` (sha256 ${run.suite.sha256.slice(0, 12)}...)` : ''}; started ${run.startedAt}, ended ${run.endedAt ?? 'n/a'}; status ${run.status}; kdbench ${run.tool?.version ?? 'n/a'}.`,
-      description(run) ? ` ${description(run)}` : '',
-    ),
-  );
-  const hl = headlineSentences(run);
-  const be = breakEvens(run);
-  if (hl.length > 0)
+  const estimated = estimatedDevices(run);
+  if (estimated.length > 0)
     blocks.push(
-      h(2, 'Headline'),
-      list(
-        [
-          ...hl,
-          ...be.map((b) =>
-            b.nStar === null
-              ? `${b.student}: break-even never (not cheaper per inference than the teacher).`
-              : `${b.student}: distillation pays back its energy after ${b.nStar.toLocaleString('en-US', { maximumFractionDigits: 0 })} inferences (see Break-even).`,
-          ),
-        ].map((x) => [x]),
+      warning(
+        `${estimated.join(', ')} energy is ESTIMATED (a model of power), not measured: every energy and CO2e figure built from it is labelled ESTIMATED. See Methodology.`,
       ),
     );
+  if (run.carbon?.fallback)
+    blocks.push(
+      warning(
+        `every gCO2e figure uses the WORLD-average grid intensity (${sig(run.carbon.intensityGCO2ePerKWh)} gCO2e/kWh, year ${run.carbon.year ?? 'n/a'}) because no region was given: a FALLBACK, indicative only. Rerun with --region CODE (or --carbon-intensity / --carbon-series), or convert this run's energy with kdbench carbon --region CODE.`,
+      ),
+    );
+  if (fontProblem) blocks.push(warning(fontProblem));
+  for (const pr of samples.problems) blocks.push(warning(pr));
+  blocks.push(...decisionBlocks(run, traffic));
+  const cmd = measuredCommand(run);
+  if (run.kind === 'measure' || !run.suite)
+    blocks.push(
+      p(
+        cmd ? 'Measured command: ' : '',
+        ...(cmd ? [{ code: shellLine(cmd) }, '; '] : []),
+        `started ${run.startedAt}, ended ${run.endedAt ?? 'n/a'}; status ${run.status}; kdbench ${run.tool?.version ?? 'n/a'}.`,
+      ),
+    );
+  else
+    blocks.push(
+      p(
+        `Suite ${run.suite.name} (sha256 ${run.suite.sha256.slice(0, 12)}...); started ${run.startedAt}, ended ${run.endedAt ?? 'n/a'}; status ${run.status}; kdbench ${run.tool?.version ?? 'n/a'}.`,
+        description(run) ? ` ${description(run)}` : '',
+      ),
+    );
+  const be = breakEvens(run);
   blocks.push(...headlineTable(run), ...comparisonBlocks(run));
 
   blocks.push(h(2, 'Charts'));
@@ -94,7 +122,7 @@ export function buildReport(run: RunJson, samples: SamplesFile): { title: string
   if (power) {
     blocks.push(
       chart('charts/power.png', 'Power over time per device, phases as bands', renderPng(power.config, 1000, 420), [
-        `Bands: ${power.bands.map((b, i) => `${i + 1} ${b.label}`).join('; ')}.`,
+        `Bands: ${power.bands.map((b, i) => `${i + 1} ${b.label}`).join('; ')}.${power.note ? ` ${power.note}` : ''}`,
       ]),
     );
   } else blocks.push(p('Power over time: n/a (no samples).'));
@@ -118,10 +146,14 @@ export function buildReport(run: RunJson, samples: SamplesFile): { title: string
     blocks.push(chart('charts/co2-per-phase.png', 'CO2e per phase', renderPng(co2, 1000, Math.max(320, 90 + run.phases.length * 28))));
   else blocks.push(p('CO2e per phase: n/a (no carbon figures).'));
   const beCharts = be.map((b, i) =>
-    chart(chartFileFor('breakeven', b.student, i), `Break-even for ${b.student}`, renderPng(breakEvenChart(b), 1000, 420)),
+    chart(
+      chartFileFor('breakeven', b.student, i),
+      `Break-even for ${b.student}`,
+      renderPng(breakEvenChart(b, estimateLabel(run)), 1000, 420),
+    ),
   );
 
-  blocks.push(...breakEvenBlocks(run, be, beCharts));
-  blocks.push(...phaseBlocks(run), ...inferenceBlocks(run), ...carbonBlocks(run), ...methodologyBlocks(run));
+  blocks.push(...breakEvenBlocks(run, be, beCharts, traffic));
+  blocks.push(...phaseBlocks(run), ...inferenceBlocks(run), ...carbonBlocks(run), ...methodologyBlocks(run, traffic));
   return { title, blocks, charts };
 }

@@ -5,11 +5,12 @@
  * for the whole run. Units as CodeCarbon's: emissions kg CO2e, emissions_rate kg/s, power W
  * (mean over the row's window), energy kWh, ram_total_size GB (2^30 bytes).
  *
- * How our run maps onto it: project_name "kdbench:<suite>", run_id a UUID-shaped hash of the
- * run (stable, so rebuilding the report gives the same file), experiment_id the phase name
+ * How our run maps onto it: project_name "kdbench:<suite>", run_id the run's runId (a UUID), or
+ * for runs without one a UUID-shaped hash of the run (stable, so rebuilding gives the same file), experiment_id the phase name
  * ("total" for the run), energy_consumed the measured (IT) energy, emissions our gCO2e
  * (energy x PUE x intensity) / 1000. Unknown cells are empty, never 0; gpu_* are 0 only when
- * the run recorded that the machine has no GPU.
+ * the run recorded that the machine has no GPU. After CodeCarbon's columns come kdbench's method and
+ * fallback columns (KDBENCH_EMISSIONS_COLUMNS).
  */
 import { createHash } from 'node:crypto';
 import { stringify } from 'csv-stringify/sync';
@@ -17,6 +18,7 @@ import type { RunJson } from '../core/contract.js';
 import type { DomainEnergy } from '../measurement/windows.js';
 import { country } from '../carbon/iso3166.js';
 import { envInfo, osShort } from './environment.js';
+import { energyMethodCell, intensityFallbackCell } from './summary.js';
 
 export const CODECARBON_COLUMNS = [
   'timestamp',
@@ -53,6 +55,13 @@ export const CODECARBON_COLUMNS = [
   'pue',
 ] as const;
 
+/**
+ * kdbench's columns after CodeCarbon's (readers that pick columns by name ignore them): how each
+ * device's energy was obtained ("cpu:estimated;dram:estimated") and whether gCO2e rests on the
+ * WORLD-average fallback intensity.
+ */
+export const KDBENCH_EMISSIONS_COLUMNS = ['energy_method', 'intensity_fallback'] as const;
+
 const J_PER_KWH = 3.6e6;
 type Cell = string | number;
 const cell = (x: number | null | undefined): Cell => (typeof x === 'number' && Number.isFinite(x) ? x : '');
@@ -65,7 +74,9 @@ export function codecarbonTime(iso: string | null | undefined): string {
   return new Date(iso).toISOString().slice(0, 19);
 }
 
+/** The run's own id (a UUID drawn when it started) where it has one; else a UUID-shaped hash of the run, stable across rebuilds. */
 export function runId(run: RunJson): string {
+  if (typeof run.runId === 'string' && /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i.test(run.runId)) return run.runId;
   const h = createHash('sha256')
     .update(`${run.startedAt}|${run.suite?.sha256 ?? ''}|${JSON.stringify(run.command ?? {})}`)
     .digest('hex');
@@ -112,6 +123,8 @@ export function emissionsCsv(run: RunJson): string {
     tracking_mode: trackingMode,
     on_cloud: '',
     pue: cell(c?.pue),
+    energy_method: energyMethodCell(run),
+    intensity_fallback: intensityFallbackCell(run),
   };
   const row = (
     name: string,
@@ -148,5 +161,6 @@ export function emissionsCsv(run: RunJson): string {
   };
   const rows = run.phases.map((p) => row(p.name, p.endedAt, p.durationS, p.domains, p.energyJ, p.gCO2e));
   if (run.totals) rows.push(row('total', run.endedAt, run.totals.durationS, run.totals.domains, run.totals.energyJ, c?.gCO2e));
-  return stringify([[...CODECARBON_COLUMNS], ...rows.map((r) => CODECARBON_COLUMNS.map((k) => r[k]))]);
+  const columns = [...CODECARBON_COLUMNS, ...KDBENCH_EMISSIONS_COLUMNS];
+  return stringify([columns, ...rows.map((r) => columns.map((k) => r[k]))]);
 }

@@ -43,3 +43,28 @@ export function int(n: number | undefined): string {
 export function ratio(x: number | undefined): string {
   return x === undefined || !Number.isFinite(x) ? 'n/a' : `${sig(x)}x`;
 }
+
+/** Joules as energy in the unit that reads best: "1.28 mWh", "3.4 Wh", "12 kWh" (3 significant digits). */
+export function wh(j: number | undefined | null): string {
+  if (j === undefined || j === null || !Number.isFinite(j)) return 'n/a';
+  const w = j / 3600;
+  const a = Math.abs(w);
+  if (a === 0) return '0 Wh';
+  if (a >= 1e6) return `${sig(w / 1e6)} MWh`;
+  if (a >= 1000) return `${sig(w / 1000)} kWh`;
+  if (a >= 0.1) return `${sig(w)} Wh`;
+  if (a >= 1e-4) return `${sig(w * 1000)} mWh`;
+  return `${sig(w * 1e6)} µWh`;
+}
+
+/** Grams of CO2e in the unit that reads best: "0.61 mg", "3.2 g", "1.5 kg", "2.1 t" (3 significant digits). */
+export function grams(g: number | undefined | null): string {
+  if (g === undefined || g === null || !Number.isFinite(g)) return 'n/a';
+  const a = Math.abs(g);
+  if (a === 0) return '0 g';
+  if (a >= 1e6) return `${sig(g / 1e6)} t`;
+  if (a >= 1000) return `${sig(g / 1000)} kg`;
+  if (a >= 0.1) return `${sig(g)} g`;
+  if (a >= 1e-4) return `${sig(g * 1000)} mg`;
+  return `${sig(g * 1e6)} µg`;
+}

@@ -40,6 +40,7 @@ tr:nth-child(even) td{background:#fbfcfc}
 figure{margin:1em 0}figure img{max-width:100%;border:1px solid #e5e8e8}figcaption{font-size:.85em;color:#555}
 pre{background:#f4f6f6;padding:.6em;overflow-x:auto}code{background:#f4f6f6;padding:0 .2em}
 nav{font-size:.9em}nav a{margin-right:.8em}
+.box{border:2px solid #2471a3;border-radius:6px;padding:0 1em .6em;margin:1em 0;background:#f8fbfd}.box h2{margin-top:.6em}
 @media print{nav{display:none}}
 `;
 
@@ -48,7 +49,9 @@ export function renderHtml(title: string, blocks: Block[]): string {
   const csp = `default-src 'none'; img-src data:; style-src 'unsafe-inline'; script-src 'sha256-${scriptHash}'`;
   const body: string[] = [];
   const toc: string[] = [];
-  blocks.forEach((b, i) => {
+  let n = 0;
+  const render = (b: Block): void => {
+    const i = n++;
     switch (b.kind) {
       case 'h': {
         const id = slug(b.text, i);
@@ -78,8 +81,14 @@ export function renderHtml(title: string, blocks: Block[]): string {
       case 'code':
         body.push(`<pre><code>${esc(b.text)}</code></pre>`);
         break;
+      case 'box':
+        body.push('<section class="box">');
+        b.blocks.forEach(render);
+        body.push('</section>');
+        break;
     }
-  });
+  };
+  blocks.forEach(render);
   // The title is the first heading; the table of contents follows it.
   const first = body.findIndex((x) => x.startsWith('<h1'));
   if (toc.length > 1) body.splice(first + 1, 0, `<nav>${toc.join(' ')}</nav>`);

@@ -30,7 +30,7 @@ function target(file: string): string {
 
 export function renderMarkdown(blocks: Block[]): string {
   const out: string[] = [];
-  for (const b of blocks) {
+  const render = (b: Block): void => {
     switch (b.kind) {
       case 'h':
         out.push(`${'#'.repeat(b.level)} ${md(b.text)}`);
@@ -63,8 +63,14 @@ export function renderMarkdown(blocks: Block[]): string {
         out.push(`${fence}\n${b.text}\n${fence}`);
         break;
       }
+      case 'box':
+        out.push('---', '');
+        b.blocks.forEach(render);
+        out.push('---');
+        break;
     }
     out.push('');
-  }
+  };
+  blocks.forEach(render);
   return out.join('\n');
 }

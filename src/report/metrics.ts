@@ -83,3 +83,40 @@ export function estimateTag(run: RunJson): string {
   if (est.length === 0) return '';
   return est.length === run.meter.domains.length ? ', ESTIMATED' : `, partly ESTIMATED (${est.join(', ')})`;
 }
+
+/** "ESTIMATED", "partly ESTIMATED (cpu, dram)" or "" (every device measured): the label of any figure built from the energy. */
+export function estimateLabel(run: RunJson): string {
+  const est = estimatedDevices(run);
+  if (est.length === 0) return '';
+  return est.length === run.meter.domains.length ? 'ESTIMATED' : `partly ESTIMATED (${est.join(', ')})`;
+}
+
+/** " (ESTIMATED)" style suffix for a column head, chart title or axis; "" when every device is measured. */
+export function estimateSuffix(run: RunJson): string {
+  const l = estimateLabel(run);
+  return l ? ` (${l})` : '';
+}
+
+/** How the run's energy was obtained, in one word for prose: "ESTIMATED", "partly ESTIMATED" or "measured". */
+export function energyWord(run: RunJson): string {
+  const est = estimatedDevices(run);
+  if (run.meter.domains.length === 0) return 'unmeasured';
+  return est.length === 0 ? 'measured' : est.length === run.meter.domains.length ? 'ESTIMATED' : 'partly ESTIMATED';
+}
+
+/** The flag every gCO2e figure carries when the grid intensity is the world-average fallback (no region given); "" otherwise. */
+export function co2Flag(run: RunJson): string {
+  return run.carbon?.fallback ? 'WORLD FALLBACK' : '';
+}
+
+/** " (WORLD FALLBACK)" for a gCO2e column head or chart title; "" otherwise. */
+export function co2Suffix(run: RunJson): string {
+  const f = co2Flag(run);
+  return f ? ` (${f})` : '';
+}
+
+/** " (ESTIMATED; WORLD FALLBACK)": both labels a gCO2e figure may need, or "". */
+export function co2Labels(run: RunJson): string {
+  const l = [estimateLabel(run), co2Flag(run)].filter(Boolean);
+  return l.length > 0 ? ` (${l.join('; ')})` : '';
+}

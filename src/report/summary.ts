@@ -1,10 +1,24 @@
-/** summary.csv (a row per model) and inference.csv (every model at every batch size), written with csv-stringify. */
+/**
+ * summary.csv (a row per model) and inference.csv (every model at every batch size), written with csv-stringify.
+ * Both end with energy_method (how each device was measured: counter, sampled or estimated) and
+ * intensity_fallback (gCO2e at the WORLD-average fallback intensity), so no estimate leaves unlabelled.
+ */
 import { stringify } from 'csv-stringify/sync';
 import type { RunJson } from '../core/contract.js';
 import { modelFigures } from './metrics.js';
 
 /** Unknown values are empty cells, never 0. */
 const num = (x: number | undefined) => (x === undefined || !Number.isFinite(x) ? '' : x);
+
+/** How each device's energy was obtained, "cpu:estimated;dram:estimated": the method column of every CSV with energy. */
+export function energyMethodCell(run: RunJson): string {
+  return run.meter.domains.map((d) => `${d.device}:${d.method}`).join(';');
+}
+
+/** "true" when every gCO2e figure rests on the WORLD-average fallback intensity, "false" when not, "" without carbon figures. */
+export function intensityFallbackCell(run: RunJson): string {
+  return run.carbon ? String(run.carbon.fallback === true) : '';
+}
 
 export const SUMMARY_COLUMNS = [
   'model',
@@ -31,6 +45,8 @@ export const SUMMARY_COLUMNS = [
   'gco2e_vs_teacher',
   'latency_batch_size',
   'status',
+  'energy_method',
+  'intensity_fallback',
 ];
 
 export function summaryCsv(run: RunJson): string {
@@ -60,6 +76,8 @@ export function summaryCsv(run: RunJson): string {
     num(f.gCO2eVsTeacher),
     f.latency?.batchSize ?? '',
     run.status,
+    energyMethodCell(run),
+    intensityFallbackCell(run),
   ]);
   return stringify([SUMMARY_COLUMNS, ...rows]);
 }
@@ -78,6 +96,8 @@ export function inferenceCsv(run: RunJson): string {
       'latency_ms_p50',
       'latency_ms_p99',
       'throughput_per_s',
+      'energy_method',
+      'intensity_fallback',
     ],
     ...run.inference.map((r) => [
       r.model,
@@ -91,6 +111,8 @@ export function inferenceCsv(run: RunJson): string {
       num(r.latencyMsP50),
       num(r.latencyMsP99),
       num(r.throughputPerS),
+      energyMethodCell(run),
+      intensityFallbackCell(run),
     ]),
   ]);
 }

@@ -2,7 +2,7 @@
 import { after, test } from 'node:test';
 import assert from 'node:assert/strict';
 import { spawnSync } from 'node:child_process';
-import { existsSync, mkdirSync, mkdtempSync, readFileSync, readdirSync, rmSync, writeFileSync } from 'node:fs';
+import { cpSync, existsSync, mkdirSync, mkdtempSync, readFileSync, readdirSync, rmSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { tmpdir } from 'node:os';
 import { fileURLToPath } from 'node:url';
@@ -17,10 +17,21 @@ after(() => rmSync(tmp, { recursive: true, force: true }));
 const compare = (args: string[], cwd = tmp) =>
   spawnSync(process.execPath, [MAIN, 'compare', ...args], { encoding: 'utf8', timeout: 60_000, cwd });
 
+/** The hand run as another run: its own run id, start time and host (a run is itself by these, not by its folder). */
+let n = 0;
+function anotherRun(): RunJson {
+  const run = handRun();
+  n++;
+  run.runId = `00000000-0000-4000-8000-${String(n).padStart(12, '0')}`;
+  run.startedAt = new Date(Date.parse(run.startedAt) + n * 3_600_000).toISOString();
+  return run;
+}
+
 /** The same suite on another machine in another region: half the energy per inference, 400 gCO2e/kWh. */
 function otherMachine(): RunJson {
-  const run = handRun();
-  (run.environment as { cpu: { model: string } }).cpu.model = 'Other CPU 3000';
+  const run = anotherRun();
+  (run.environment as { cpu: { model: string }; hostname: string }).cpu.model = 'Other CPU 3000';
+  (run.environment as { hostname: string }).hostname = 'bench-2';
   for (const r of run.inference) {
     r.energyJ /= 2;
     r.energyJPer1000 /= 2;
@@ -30,7 +41,7 @@ function otherMachine(): RunJson {
   return run;
 }
 
-const a = writeRunDir(join(tmp, 'machine-a'), handRun());
+const a = writeRunDir(join(tmp, 'machine-a'), anotherRun());
 const b = writeRunDir(join(tmp, 'machine-b'), otherMachine());
 
 function assertRefused(r: ReturnType<typeof compare>, pattern: RegExp) {
@@ -52,11 +63,15 @@ test('the same suite on two machines: per-model tables, charts, CSV', () => {
   assert.match(mdText, /\| R1 \| .*machine-a .*Test CPU 9000.*500 gCO2e\/kWh \(FR, 2024\), PUE 1\.5 \|/);
   assert.match(mdText, /\| R2 \| .*machine-b .*Other CPU 3000.*400 gCO2e\/kWh \(DE, 2024\)/);
   // Energy per 1,000 inferences, model by model: machine B uses half.
-  assert.match(mdText, /\| student-a \| 3 ± 0\.3 \(batch 8\) \| 1\.5 ± 0\.3 \(batch 8\) \|/);
+  // Every energy and CO2e cell says the dram share is an estimate.
+  assert.match(
+    mdText,
+    /\| student-a \| 3 ± 0\.3 \(batch 8\) \(partly ESTIMATED \(dram\)\) \| 1\.5 ± 0\.3 \(batch 8\) \(partly ESTIMATED \(dram\)\) \|/,
+  );
   assert.match(mdText, /\| teacher \| 90\.00 % \| 90\.00 % \|/);
   assert.match(
     mdText,
-    /- student-a: least energy on R2 \(1\.5 J per 1,000 inferences, 0\.5x of R1's 3 J\), outside the measurement error bounds; least CO2e on R2 \(.*0\.4x of R1's\)/,
+    /- student-a: least energy on R2 \(1\.5 J \(partly ESTIMATED \(dram\)\) per 1,000 inferences, 0\.5x of R1's 3 J \(partly ESTIMATED \(dram\)\)\), outside the measurement error bounds; least CO2e on R2 \(.*0\.4x of R1's\)/,
   );
   const [head, ...rows] = parseCsv(readFileSync(join(out, 'compare.csv'), 'utf8')).filter((x) => x.length > 1);
   assert.equal(rows.length, 6);
@@ -84,7 +99,7 @@ test('never overwrites: an existing non-empty --out is refused, the default is a
 });
 
 test('different suites per model: refused with the reason and what can be compared', () => {
-  const other = handRun();
+  const other = anotherRun();
   other.suite = { ...other.suite!, name: 'other-suite', sha256: 'b'.repeat(64) };
   const c = writeRunDir(join(tmp, 'other-suite'), other);
   const out = join(tmp, 'cmp-refused');
@@ -103,18 +118,18 @@ test('different suites per model: refused with the reason and what can be compar
 });
 
 test('quick against full, other schema versions, measure runs, the same run twice: refused', () => {
-  const quick = handRun();
+  const quick = anotherRun();
   quick.suite!.quick = true;
   const q = writeRunDir(join(tmp, 'quick'), quick);
   assertRefused(
     compare([a, q, '--by', 'suite']),
     /cannot compare --quick smoke runs with full runs \(quick: R2 \(quick\); full: R1 \(machine-a\)\)/,
   );
-  const old = handRun();
+  const old = anotherRun();
   old.schemaVersion = 0;
   const o = writeRunDir(join(tmp, 'old-schema'), old);
   assertRefused(compare([a, o]), /different run\.json schema versions \(R1 \(machine-a\): 1, R2 \(old-schema\): 0\)/);
-  const measure = handRun();
+  const measure = anotherRun();
   measure.kind = 'measure';
   const m = writeRunDir(join(tmp, 'measure'), measure);
   assertRefused(compare([a, m]), /R2 \(measure\): written by "kdbench measure"/);
@@ -135,4 +150,32 @@ test('compare.html renders in headless Chromium with its charts and no console e
   assert.ok(Number(m[2]) >= 4);
   assert.equal(m[1], m[2]);
   assert.deepEqual(r.console, []);
+});
+
+test('the same run twice is refused even as a copy of its folder: same run id and start; older runs: start, host and suite', () => {
+  const copy = join(tmp, 'machine-a-copy');
+  cpSync(a, copy, { recursive: true });
+  const r = compare([a, copy, '--out', join(tmp, 'cmp-copy')]);
+  assertRefused(
+    r,
+    /R1 \(machine-a\) and R2 \(machine-a-copy\) are the same run \(run id 00000000-0000-4000-8000-000000000001, started 2026-01-02T04:04:00\.000Z\): one is a copy/,
+  );
+  assert.ok(!existsSync(join(tmp, 'cmp-copy')), 'nothing written on a refusal');
+  // Runs written before run ids: the start time, host name and suite hash tell them apart.
+  const old1 = handRun();
+  const o1 = writeRunDir(join(tmp, 'old-1'), old1);
+  const o2 = writeRunDir(join(tmp, 'old-1-copy'), old1);
+  assertRefused(
+    compare([o1, o2]),
+    /are the same run \(no run id; started 2026-01-02T03:04:00\.000Z on host bench-1, suite sha256 aaaaaaaaaaaa\)/,
+  );
+  // Another run with the same start time but another run id, or another host, is another run.
+  const twin = handRun();
+  (twin.environment as { hostname: string }).hostname = 'bench-9';
+  const o3 = writeRunDir(join(tmp, 'old-other-host'), twin);
+  assert.equal(compare([o1, o3, '--out', join(tmp, 'cmp-old')]).status, 0);
+  const sameStart = { ...old1, runId: 'aaaaaaaa-0000-4000-8000-000000000001' };
+  const o4 = writeRunDir(join(tmp, 'same-start-with-id'), sameStart);
+  const o5 = writeRunDir(join(tmp, 'same-start-other-id'), { ...sameStart, runId: 'aaaaaaaa-0000-4000-8000-000000000002' });
+  assert.equal(compare([o4, o5, '--out', join(tmp, 'cmp-ids')]).status, 0);
 });

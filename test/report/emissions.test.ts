@@ -1,6 +1,6 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { emissionsCsv, CODECARBON_COLUMNS } from '../../src/report/emissions.js';
+import { emissionsCsv, CODECARBON_COLUMNS, KDBENCH_EMISSIONS_COLUMNS } from '../../src/report/emissions.js';
 import { parseCsv } from '../../src/report/samples.js';
 import { handRun, gOf } from '../fixtures/runs/hand-run.js';
 import type { RunJson } from '../../src/core/contract.js';
@@ -17,8 +17,10 @@ const near = (got: string, want: number) => assert.ok(Math.abs(Number(got) - wan
 
 test("emissions.csv has CodeCarbon's header, one row per phase and a total row", () => {
   const text = emissionsCsv(handRun());
-  assert.equal(text.split('\n')[0], CODECARBON_HEADER);
+  // CodeCarbon's columns in CodeCarbon's order, then kdbench's method and fallback columns.
+  assert.equal(text.split('\n')[0], `${CODECARBON_HEADER},${KDBENCH_EMISSIONS_COLUMNS.join(',')}`);
   assert.equal(CODECARBON_COLUMNS.join(','), CODECARBON_HEADER);
+  assert.deepEqual([...KDBENCH_EMISSIONS_COLUMNS], ['energy_method', 'intensity_fallback']);
   const r = rows(handRun());
   assert.deepEqual(
     r.map((x) => x.experiment_id),
@@ -26,6 +28,9 @@ test("emissions.csv has CodeCarbon's header, one row per phase and a total row",
   );
   assert.equal(new Set(r.map((x) => x.run_id)).size, 1);
   assert.match(r[0].run_id, /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/);
+  // A run with its own id (newer runs) keeps it.
+  const withId = { ...handRun(), runId: '3f2b8c1e-9a4d-4c6b-8e21-7d5f0a9b1c2d' };
+  assert.ok(rows(withId).every((x) => x.run_id === '3f2b8c1e-9a4d-4c6b-8e21-7d5f0a9b1c2d'));
 });
 
 test('emissions.csv values: CodeCarbon units (kg, kWh, W, GB) from the phase figures', () => {
@@ -54,6 +59,9 @@ test('emissions.csv values: CodeCarbon units (kg, kWh, W, GB) from the phase fig
   assert.equal(teacher.tracking_mode, 'machine');
   assert.equal(teacher.pue, '1.5');
   assert.equal(teacher.os, 'linux-6.1.0-x64');
+  // Every row says how each device was measured (the dram figure is an estimate) and whether the intensity is a fallback.
+  assert.equal(teacher.energy_method, 'cpu:counter;gpu:0:sampled;dram:estimated');
+  assert.equal(teacher.intensity_fallback, 'false');
   const total = rows(handRun()).at(-1)!;
   const run = handRun();
   near(total.energy_consumed, run.totals!.energyJ / 3.6e6);
@@ -76,6 +84,10 @@ test('unknown is an empty cell, never 0; no GPU on the machine is 0 GPU power', 
   assert.equal(unmeasured.gpu_energy, '');
   assert.equal(unmeasured.emissions, '', 'no carbon figures: emissions unknown');
   assert.equal(unmeasured.pue, '');
+  assert.equal(unmeasured.intensity_fallback, '', 'no carbon figures: no fallback to flag');
+  const world = handRun();
+  world.carbon = { ...world.carbon!, region: 'WORLD', fallback: true, intensityKind: 'world' };
+  assert.ok(rows(world).every((x) => x.intensity_fallback === 'true'));
   (run.environment as { gpus: unknown[] }).gpus = [];
   const none = rows(run)[1];
   assert.equal(none.gpu_power, '0');

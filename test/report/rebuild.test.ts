@@ -61,7 +61,7 @@ test('the report states the method, the reproduce command and the suite hash', (
   const run = JSON.parse(readFileSync(join(original, 'run.json'), 'utf8'));
   const mdText = readFileSync(join(original, 'report.md'), 'utf8');
   const html = readFileSync(join(original, 'report.html'), 'utf8');
-  for (const section of ['## Headline', '## Models', '## Break-even', '## Methodology', '### Meters', '### Carbon inputs', '### Reproduce'])
+  for (const section of ['## Decision', '## Models', '## Break-even', '## Methodology', '### Meters', '### Carbon inputs', '### Reproduce'])
     assert.ok(mdText.includes(section), `${section} missing`);
   assert.ok(mdText.includes(run.suite.sha256) && html.includes(run.suite.sha256));
   assert.ok(mdText.includes(run.reproduce) && html.includes(run.reproduce));

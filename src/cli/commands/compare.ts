@@ -16,7 +16,8 @@ compare.csv and charts/, written to a new folder (never over an existing compari
   --quiet        print nothing but errors
 
 Refused, with the reason: runs of different suites per model, --quick runs mixed with full runs,
-runs of different run.json schema versions, "kdbench measure" runs, one run given twice.
+runs of different run.json schema versions, "kdbench measure" runs, one run given twice (also as a
+copy of its folder: the same run id and start time, or for older runs start time, host and suite).
 `;
 
 const FLAGS = { by: { type: 'string' }, out: { type: 'string' }, quiet: { type: 'boolean' } } as const;

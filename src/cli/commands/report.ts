@@ -1,28 +1,31 @@
 /** `kdbench report RUN_DIR`: rebuild every report file of a run from run.json and samples.csv, running nothing. */
-import { parseCommandArgs } from '../args.js';
+import { numberFlag, parseCommandArgs } from '../args.js';
 import { UserError } from '../../core/errors.js';
 
-export const usage = `Usage: kdbench report RUN_DIR [--quiet]
+export const usage = `Usage: kdbench report RUN_DIR [--requests-per-day N] [--quiet]
 
 Rebuilds every report file of a run directory from its raw data (run.json and samples.csv),
 without re-running anything: summary.csv, inference.csv, emissions.csv (CodeCarbon's layout),
 charts/*.png, report.md and report.html (one self-contained file, charts inline, works offline).
 A partial run (failed, interrupted, killed) is reported and clearly marked as partial.
 
-  RUN_DIR    a folder written by "kdbench run" (it holds run.json)
-  --quiet    print nothing but errors
+  RUN_DIR                 a folder written by "kdbench run" or "kdbench measure" (it holds run.json)
+  --requests-per-day N    traffic for the payback of distillation in days (default: the run's
+                          --requests-per-day, else 10,000); run.json is not changed
+  --quiet                 print nothing but errors
 `;
 
-const FLAGS = { quiet: { type: 'boolean' } } as const;
+const FLAGS = { quiet: { type: 'boolean' }, 'requests-per-day': { type: 'string' } } as const;
 
 export async function run(argv: string[]): Promise<number> {
   const { values, positionals } = parseCommandArgs(argv, FLAGS, usage);
   if (positionals.length !== 1)
     throw new UserError(`expected one RUN_DIR, got ${positionals.length === 0 ? 'none' : positionals.join(' ')}\n\n${usage}`);
   const dir = positionals[0];
+  const requestsPerDay = numberFlag('requests-per-day', values['requests-per-day'], { min: 1e-9, max: 1e15 });
   const { writeReports, readRun, isPartial } = await import('../../report/index.js');
   const runJson = readRun(dir);
-  const files = await writeReports(dir);
+  const files = await writeReports(dir, requestsPerDay === undefined ? {} : { requestsPerDay });
   if (!values.quiet) {
     process.stderr.write(`wrote ${files.join(', ')} in ${dir}${isPartial(runJson) ? ` (PARTIAL run: status ${runJson.status})` : ''}\n`);
     process.stdout.write(`${dir}/report.html\n`);

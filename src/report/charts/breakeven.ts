@@ -1,7 +1,7 @@
 /** Break-even chart: cumulative energy of "teacher alone" against "distillation + student" over the inferences served. */
 import type { ChartConfiguration, Plugin } from 'chart.js';
 import { inferencesInWords, type BreakEven } from '../breakeven.js';
-import { ROLE_COLOURS } from './common.js';
+import { font, ROLE_COLOURS } from './common.js';
 
 /** The x range: twice N* (so the crossing sits mid-chart), or a round range when there is none. */
 export function breakEvenRange(b: BreakEven): number {
@@ -36,14 +36,16 @@ const markPlugin = (b: BreakEven): Plugin<'line'> => ({
     ctx.beginPath();
     ctx.arc(x, y, 5, 0, 2 * Math.PI);
     ctx.fill();
-    ctx.font = 'bold 12px sans-serif';
+    ctx.font = font(12, 'bold');
     ctx.textAlign = 'right';
     ctx.fillText(`break-even: ${inferencesInWords(b.nStar)} inferences`, x - 8, y - 10);
     ctx.restore();
   },
 });
 
-export function breakEvenChart(b: BreakEven): ChartConfiguration<'line'> {
+/** `estimate` labels the energy ("ESTIMATED", "partly ESTIMATED (cpu)"), or "" where every device is measured. */
+export function breakEvenChart(b: BreakEven, estimate = ''): ChartConfiguration<'line'> {
+  const tag = estimate ? ` (${estimate})` : '';
   const n = breakEvenRange(b);
   const xs = [0, n];
   return {
@@ -75,14 +77,14 @@ export function breakEvenChart(b: BreakEven): ChartConfiguration<'line'> {
           display: true,
           text:
             b.nStar === null
-              ? `Break-even, ${b.student}: never (not cheaper per inference than the teacher)`
-              : `Break-even, ${b.student}: after ${inferencesInWords(b.nStar)} inferences (batch ${b.batchSize})`,
+              ? `Break-even, ${b.student}: never (not cheaper per inference than the teacher)${tag}`
+              : `Break-even, ${b.student}: after ${inferencesInWords(b.nStar)} inferences (batch ${b.batchSize})${tag}`,
         },
         legend: { display: true, position: 'bottom' },
       },
       scales: {
         x: { type: 'linear', min: 0, max: n, title: { display: true, text: 'inferences served (N)' } },
-        y: { beginAtZero: true, title: { display: true, text: 'cumulative energy (J)' } },
+        y: { beginAtZero: true, title: { display: true, text: `cumulative energy (J${estimate ? `, ${estimate}` : ''})` } },
       },
     },
     plugins: [markPlugin(b)],

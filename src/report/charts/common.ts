@@ -1,5 +1,16 @@
-/** Colours and helpers shared by the charts. */
+/** Colours, fonts and helpers shared by the charts. */
 import type { RunJson } from '../../core/contract.js';
+
+/**
+ * The family every chart draws text in: the shipped DejaVu Sans (render.ts registers it under this
+ * name), then the system's sans-serif only where the shipped font could not be loaded.
+ */
+export const FONT_FAMILY = 'kdbench DejaVu Sans';
+
+/** A canvas font string in the shipped family: font(12), font(12, 'bold'). */
+export function font(px: number, weight: 'normal' | 'bold' = 'normal'): string {
+  return `${weight === 'bold' ? 'bold ' : ''}${px}px "${FONT_FAMILY}", sans-serif`;
+}
 
 export const ROLE_COLOURS: Record<string, string> = {
   teacher: '#c0392b',

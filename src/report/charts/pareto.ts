@@ -1,8 +1,8 @@
 /** Accuracy against energy per 1,000 inferences, with the Pareto front (no other model is both cheaper and more accurate). */
 import type { ChartConfiguration, Plugin } from 'chart.js';
 import type { RunJson } from '../../core/contract.js';
-import { modelFigures } from '../metrics.js';
-import { ROLE_COLOURS } from './common.js';
+import { estimateLabel, modelFigures } from '../metrics.js';
+import { font, ROLE_COLOURS } from './common.js';
 
 export interface ParetoPoint {
   name: string;
@@ -37,7 +37,7 @@ const labelsPlugin = (points: ParetoPoint[]): Plugin<'scatter'> => ({
   afterDatasetsDraw: (chart) => {
     const { ctx, scales, chartArea } = chart;
     ctx.save();
-    ctx.font = '12px sans-serif';
+    ctx.font = font(12);
     ctx.fillStyle = '#222';
     ctx.textAlign = 'left';
     type Box = { x0: number; x1: number; y0: number; y1: number };
@@ -88,6 +88,7 @@ export function paretoChart(run: RunJson): ChartConfiguration<'scatter'> | undef
   const logX = Math.max(...energies) / Math.min(...energies) > 20;
   const batch = modelFigures(run).find((f) => f.inf)?.inf?.batchSize;
   const roles = [...new Set(points.map((p) => p.role))];
+  const est = estimateLabel(run);
   return {
     type: 'scatter',
     data: {
@@ -119,14 +120,14 @@ export function paretoChart(run: RunJson): ChartConfiguration<'scatter'> | undef
       plugins: {
         title: {
           display: true,
-          text: `Accuracy against energy per 1,000 inferences${batch ? ` (batch ${batch})` : ''}; up and left is better`,
+          text: `Accuracy against energy per 1,000 inferences${batch ? ` (batch ${batch})` : ''}${est ? `, energy ${est}` : ''}; up and left is better`,
         },
         legend: { display: true, position: 'bottom' },
       },
       scales: {
         x: {
           type: logX ? 'logarithmic' : 'linear',
-          title: { display: true, text: `joules per 1,000 inferences${logX ? ' (log scale)' : ''}` },
+          title: { display: true, text: `joules per 1,000 inferences${est ? ` (${est})` : ''}${logX ? ', log scale' : ''}` },
           beginAtZero: !logX,
         },
         y: {

@@ -5,8 +5,10 @@ import { bytes, int, pct, plusMinus, ratio, sig } from '../format.js';
 import { envInfo } from '../environment.js';
 import { isPartial, partialReason } from '../load.js';
 import { breakEvens, inferencesInWords } from '../breakeven.js';
-import { estimatedDevices, modelFigures, teacherOf, type ModelFigures } from '../metrics.js';
+import { estimatedDevices, estimateSuffix, modelFigures, teacherOf, type ModelFigures } from '../metrics.js';
+import { energyMethodCell, intensityFallbackCell } from '../summary.js';
 import { renderPng } from '../render.js';
+import { reproduceLine } from '../reproduce.js';
 import { groupedBars } from './charts.js';
 import { runName, type CompareMode, type LoadedRun } from './check.js';
 
@@ -14,9 +16,29 @@ type ChartBlock = Extract<Block, { kind: 'chart' }>;
 
 function machine(r: LoadedRun): string {
   const e = envInfo(r.run);
-  const gpus = e.gpus === undefined ? 'GPUs n/a' : e.gpus.length === 0 ? 'no GPU' : e.gpus.map((g) => g.model).join(', ');
-  return `${e.cpuModel ?? 'CPU n/a'} (${e.logicalCores ?? 'n/a'} logical cores), ${bytes(e.memoryBytes)}, ${gpus}`;
+  const gpus =
+    e.gpus === undefined
+      ? 'GPUs n/a'
+      : e.gpus.length === 0
+        ? 'no GPU'
+        : e.gpus
+            .map(
+              (g) =>
+                `${g.model}${g.driverVersion ? ` driver ${g.driverVersion}` : ''}${g.powerLimitW !== undefined ? ` ${sig(g.powerLimitW)} W limit` : ''}`,
+            )
+            .join(', ');
+  const where = e.cloud?.instanceType
+    ? `${e.cloud.provider} ${e.cloud.instanceType}, `
+    : e.dmi?.productName
+      ? `${e.dmi.productName}, `
+      : '';
+  return `${where}${e.cpuModel ?? 'CPU n/a'}${e.microarchitecture ? ` (${e.microarchitecture})` : ''} (${e.logicalCores ?? 'n/a'} logical / ${e.physicalCores ?? 'n/a'} physical cores), ${bytes(e.memoryBytes)}, ${gpus}`;
 }
+
+/** " (ESTIMATED)" for a run whose energy is (partly) estimated. */
+const estOf = (r: LoadedRun) => estimateSuffix(r.run);
+/** " (WORLD FALLBACK)" for a run whose gCO2e uses the world-average intensity. */
+const fallbackOf = (r: LoadedRun) => (r.run.carbon?.fallback ? ' (WORLD FALLBACK)' : '');
 
 function carbonWhere(r: LoadedRun): string {
   const c = r.run.carbon;
@@ -83,11 +105,19 @@ function perModelTable(
   figs: ModelFigures[][],
   names: string[],
   head: string,
-  value: (f: ModelFigures | undefined) => string,
+  value: (f: ModelFigures | undefined, r: LoadedRun) => string,
 ): Block {
   return table(
     [head, ...runs.map((r) => r.label)],
-    names.map((n) => [n, ...figs.map((fs) => value(fs.find((f) => f.model.name === n)))]),
+    names.map((n) => [
+      n,
+      ...figs.map((fs, i) =>
+        value(
+          fs.find((f) => f.model.name === n),
+          runs[i],
+        ),
+      ),
+    ]),
   );
 }
 
@@ -105,7 +135,7 @@ function verdicts(runs: LoadedRun[], figs: ModelFigures[][], names: string[]): s
     const e = (v: typeof lo) => v.f.energyJPer1000 as number;
     const u = (v: typeof lo) => v.f.energyUncertaintyJPer1000 ?? 0;
     const overlap = e(lo) + u(lo) >= e(hi) - u(hi);
-    let line = `${name}: least energy on ${lo.r.label} (${sig(e(lo))} J per 1,000 inferences, ${ratio(e(lo) / e(hi))} of ${hi.r.label}'s ${sig(e(hi))} J)`;
+    let line = `${name}: least energy on ${lo.r.label} (${sig(e(lo))} J${estOf(lo.r)} per 1,000 inferences, ${ratio(e(lo) / e(hi))} of ${hi.r.label}'s ${sig(e(hi))} J${estOf(hi.r)})`;
     line += overlap ? ', but within the measurement error bounds: not a difference to claim' : ', outside the measurement error bounds';
     const withG = vals
       .filter((v) => v.f.gCO2ePer1000 !== undefined)
@@ -113,7 +143,7 @@ function verdicts(runs: LoadedRun[], figs: ModelFigures[][], names: string[]): s
     if (withG.length >= 2) {
       const g0 = withG[0];
       const g1 = withG[withG.length - 1];
-      line += `; least CO2e on ${g0.r.label} (${sig(g0.f.gCO2ePer1000)} gCO2e per 1,000 inferences, ${ratio((g0.f.gCO2ePer1000 as number) / (g1.f.gCO2ePer1000 as number))} of ${g1.r.label}'s)`;
+      line += `; least CO2e on ${g0.r.label} (${sig(g0.f.gCO2ePer1000)} gCO2e${estOf(g0.r)}${fallbackOf(g0.r)} per 1,000 inferences, ${ratio((g0.f.gCO2ePer1000 as number) / (g1.f.gCO2ePer1000 as number))} of ${g1.r.label}'s)`;
     }
     out.push(`${line}.`);
   }
@@ -160,6 +190,8 @@ export function buildCompare(
       'run_energy_j',
       'run_gco2e',
       'status',
+      'energy_method',
+      'intensity_fallback',
     ],
   ];
   const figs = runs.map((r) => modelFigures(r.run));
@@ -181,11 +213,13 @@ export function buildCompare(
         n(r.run.totals?.energyJ),
         n(r.run.carbon?.gCO2e),
         r.run.status,
+        energyMethodCell(r.run),
+        intensityFallbackCell(r.run),
       ]);
     }
   }
   const series = (value: (f: ModelFigures | undefined) => number | undefined, names: string[]) =>
-    runs.map((r, i) => ({ label: runName(r), values: names.map((n) => value(figs[i].find((f) => f.model.name === n))) }));
+    runs.map((r, i) => ({ label: `${runName(r)}${estOf(r)}`, values: names.map((n) => value(figs[i].find((f) => f.model.name === n))) }));
 
   if (mode === 'model') {
     const names = [...new Set(figs.flat().map((f) => f.model.name))];
@@ -210,13 +244,15 @@ export function buildCompare(
     );
     blocks.push(
       h(3, 'Energy per 1,000 inferences (J)'),
-      perModelTable(runs, figs, names, 'model', (f) =>
-        f ? `${plusMinus(f.energyJPer1000, f.energyUncertaintyJPer1000)} (batch ${f.inf?.batchSize ?? 'n/a'})` : 'n/a',
+      perModelTable(runs, figs, names, 'model', (f, r) =>
+        f ? `${plusMinus(f.energyJPer1000, f.energyUncertaintyJPer1000)} (batch ${f.inf?.batchSize ?? 'n/a'})${estOf(r)}` : 'n/a',
       ),
     );
     blocks.push(
       h(3, 'gCO2e per 1,000 inferences'),
-      perModelTable(runs, figs, names, 'model', (f) => sig(f?.gCO2ePer1000)),
+      perModelTable(runs, figs, names, 'model', (f, r) =>
+        f?.gCO2ePer1000 === undefined ? 'n/a' : `${sig(f.gCO2ePer1000)}${estOf(r)}${fallbackOf(r)}`,
+      ),
     );
     blocks.push(
       h(3, 'Latency p50 (ms per batch)'),
@@ -242,7 +278,7 @@ export function buildCompare(
             'gCO2e per 1,000 inferences, per model and run',
             'grams CO2e per 1,000 inferences',
             names,
-            series((f) => f?.gCO2ePer1000, names),
+            series((f) => f?.gCO2ePer1000, names).map((x, i) => ({ ...x, label: `${x.label}${fallbackOf(runs[i])}` })),
           ),
           1000,
           440,
@@ -259,7 +295,10 @@ export function buildCompare(
             'Energy per phase, per run',
             'joules',
             phases,
-            runs.map((r) => ({ label: runName(r), values: phases.map((n) => r.run.phases.find((ph) => ph.name === n)?.energyJ) })),
+            runs.map((r) => ({
+              label: `${runName(r)}${estOf(r)}`,
+              values: phases.map((n) => r.run.phases.find((ph) => ph.name === n)?.energyJ),
+            })),
             true,
           ),
           1000,
@@ -295,14 +334,14 @@ export function buildCompare(
               return `${s.model.name}: ${pct(s.model.accuracy)} (${pct(s.accuracyVsTeacher, 1)}), ${ratio(s.energyVsTeacher)}, N* ${b ? (b.nStar === null ? 'never' : inferencesInWords(b.nStar)) : 'n/a'}`;
             })
             .join('; ') || 'n/a',
-          plusMinus(r.run.totals?.energyJ, r.run.totals?.uncertaintyJ),
-          sig(r.run.carbon?.gCO2e),
+          `${plusMinus(r.run.totals?.energyJ, r.run.totals?.uncertaintyJ)}${r.run.totals ? estOf(r) : ''}`,
+          r.run.carbon ? `${sig(r.run.carbon.gCO2e)}${estOf(r)}${fallbackOf(r)}` : 'n/a',
           sig(r.run.totals?.durationS, 4),
         ];
       }),
     ),
   );
-  const labels = runs.map(runName);
+  const labels = runs.map((r) => `${runName(r)}${estOf(r)}`);
   blocks.push(
     chart(
       'charts/compare-run-totals.png',
@@ -330,7 +369,12 @@ export function buildCompare(
             'CO2e of each run (operational: energy x PUE x grid intensity of its place)',
             'grams CO2e',
             labels,
-            [{ label: 'run gCO2e', values: runs.map((r) => r.run.carbon?.gCO2e) }],
+            [
+              {
+                label: `run gCO2e${runs.some((r) => r.run.carbon?.fallback) ? ' (WORLD FALLBACK where marked in the table)' : ''}`,
+                values: runs.map((r) => r.run.carbon?.gCO2e),
+              },
+            ],
             true,
           ),
           1000,
@@ -371,13 +415,6 @@ export function buildCompare(
     );
   }
   blocks.push(h(2, 'Sources'));
-  blocks.push(
-    list(
-      runs.map((r) => [
-        `${r.label}: ${r.dir} (report: ${r.dir}/report.html); reproduce: `,
-        { code: r.run.reproduce ?? r.run.command.argv.join(' ') },
-      ]),
-    ),
-  );
+  blocks.push(list(runs.map((r) => [`${r.label}: ${r.dir} (report: ${r.dir}/report.html); reproduce: `, { code: reproduceLine(r.run) }])));
   return { title, blocks, charts, csv };
 }

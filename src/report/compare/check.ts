@@ -23,6 +23,17 @@ export function runName(r: LoadedRun): string {
 
 const hashOf = (r: LoadedRun) => r.run.suite?.sha256 ?? 'none';
 
+/** What makes a run itself: its run id and start time; for older runs without an id, start time, host name and suite hash. */
+export function runIdentity(run: RunJson): { key: string; words: string } {
+  const host = typeof run.environment?.hostname === 'string' ? run.environment.hostname : 'n/a';
+  if (typeof run.runId === 'string' && run.runId !== '')
+    return { key: `id:${run.runId}|${run.startedAt}`, words: `run id ${run.runId}, started ${run.startedAt}` };
+  return {
+    key: `old:${run.startedAt}|${host}|${run.suite?.sha256 ?? 'none'}`,
+    words: `no run id; started ${run.startedAt} on host ${host}, suite sha256 ${(run.suite?.sha256 ?? 'none').slice(0, 12)}`,
+  };
+}
+
 /** Throws a UserError naming the runs and the reason when they cannot be compared in this mode. Returns the mode. */
 export function checkComparable(runs: LoadedRun[], requested: CompareMode | undefined): CompareMode {
   if (runs.length < 2) throw new UserError(`compare needs at least two run directories, got ${runs.length}`);
@@ -32,6 +43,17 @@ export function checkComparable(runs: LoadedRun[], requested: CompareMode | unde
     const before = seen.get(real);
     if (before) throw new UserError(`${r.dir} and ${before} are the same run directory; give each run once`);
     seen.set(real, r.dir);
+  }
+  // A copied run directory is still the same run: same run id and start (older runs: start, host and suite).
+  const ids = new Map<string, LoadedRun>();
+  for (const r of runs) {
+    const id = runIdentity(r.run);
+    const before = ids.get(id.key);
+    if (before)
+      throw new UserError(
+        `${runName(before)} and ${runName(r)} are the same run (${id.words}): one is a copy of the other. Give each run once; to compare a run with itself on purpose, run the suite again.`,
+      );
+    ids.set(id.key, r);
   }
   const versions = [...new Set(runs.map((r) => r.run.schemaVersion))];
   if (versions.length > 1) {

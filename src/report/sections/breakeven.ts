@@ -1,12 +1,19 @@
 /** The break-even section: when distillation pays back its own energy, with the assumption stated. */
 import type { RunJson } from '../../core/contract.js';
-import { breakEvenSentence, breakEvens, inferencesInWords, type BreakEven } from '../breakeven.js';
+import { breakEvenSentence, breakEvens, inferencesInWords, nStarSpread, type BreakEven } from '../breakeven.js';
 import { h, p, table, warning, type Block } from '../doc.js';
 import { plusMinus, sig } from '../format.js';
+import { estimateSuffix } from '../metrics.js';
+import { payback, trafficOf, type Traffic } from '../decision.js';
 
 const words = (n: number | null | undefined) => (n === undefined ? 'n/a' : n === null ? 'never' : inferencesInWords(n));
 
-export function breakEvenBlocks(run: RunJson, list: BreakEven[] = breakEvens(run), charts: Block[] = []): Block[] {
+export function breakEvenBlocks(
+  run: RunJson,
+  list: BreakEven[] = breakEvens(run),
+  charts: Block[] = [],
+  traffic: Traffic = trafficOf(run),
+): Block[] {
   const students = run.models.filter((m) => m.role === 'student');
   if (students.length === 0) return [];
   const out: Block[] = [h(2, 'Break-even')];
@@ -18,7 +25,8 @@ export function breakEvenBlocks(run: RunJson, list: BreakEven[] = breakEvens(run
       { b: "Assumption: the teacher's training is not in C" },
       ', because both choices need the trained teacher (you serve it, or you distil it), so it cancels out. ',
       'Where the teacher was trained only to be distilled, its training belongs in C; that figure is in the last column. ',
-      "t and s are gross joules per inference (all measured devices, idle included) at the same batch size: the benchmark's energy divided by its inferences, pooled over all rounds where there are repeats (the Models table shows medians). The range uses the measurement-error bounds of C, t and s.",
+      "t and s are gross joules per inference (all devices, idle included) at the same batch size: the benchmark's energy divided by its inferences, the median over the rounds where there are repeats (as in the Models table). ",
+      'The N* bounds take the scale part of the error (the meter or model factor of each device) as one factor in C, t and s alike, so it cancels where one device and method holds the energy; the remaining window errors are added as a worst case. N* over rounds is the run-to-run spread: N* from each inference round (C measured once).',
     ),
   );
   if (list.length === 0) {
@@ -29,20 +37,25 @@ export function breakEvenBlocks(run: RunJson, list: BreakEven[] = breakEvens(run
     );
     return out;
   }
+  const batches = [...new Set(run.inference.map((r) => r.batchSize))].sort((a, b) => a - b);
+  const all = batches.flatMap((b) => breakEvens(run, b));
+  const est = estimateSuffix(run);
   out.push(
     table(
       [
         'student',
         'batch',
-        'C: distillation (J)',
+        `C: distillation, J${est}`,
         'phases in C',
-        't: teacher J / inference',
-        's: student J / inference',
+        `t: teacher J / inference${est}`,
+        `s: student J / inference${est}`,
         'N* (break-even)',
-        'N* range',
+        'N* bounds',
+        'N* over rounds',
+        `payback at ${traffic.requestsPerDay.toLocaleString('en-US')} requests/day`,
         'N* with teacher training',
       ],
-      list.map((b) => [
+      (all.length > 0 ? all : list).map((b) => [
         b.student,
         String(b.batchSize),
         plusMinus(b.distillationJ, b.distillationUncertaintyJ),
@@ -51,6 +64,8 @@ export function breakEvenBlocks(run: RunJson, list: BreakEven[] = breakEvens(run
         plusMinus(b.studentJPerInference, b.studentUncertaintyJPerInference),
         words(b.nStar),
         b.nStar === null ? 'n/a' : `${words(b.nStarRange[0])} to ${words(b.nStarRange[1])}`,
+        nStarSpread(b) ?? 'n/a (one round)',
+        payback(b.nStar, traffic),
         b.nStarWithTeacherTraining === undefined
           ? 'n/a'
           : `${words(b.nStarWithTeacherTraining)} (teacher training ${sig(b.teacherTrainingJ)} J)`,

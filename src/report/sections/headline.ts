@@ -1,31 +1,13 @@
-/** The headline: one sentence per student, and the per-model table an auditor or board reads first. */
+/** The Models table: a row per model with accuracy, energy, CO2e and latency, every estimate and fallback labelled. */
 import type { RunJson } from '../../core/contract.js';
 import { h, p, table, type Block } from '../doc.js';
 import { bytes, ci, int, pct, plusMinus, ratio, sig } from '../format.js';
-import { estimateTag, modelFigures, teacherOf } from '../metrics.js';
+import { co2Labels, comparisonsOf, estimateTag, modelFigures } from '../metrics.js';
 
-export function headlineSentences(run: RunJson): string[] {
-  const teacher = teacherOf(run);
-  if (!teacher) return [];
-  const figs = modelFigures(run);
-  const t = figs.find((f) => f.model === teacher);
-  const est = estimateTag(run);
-  const out: string[] = [];
-  for (const s of figs.filter((f) => f.model.role === 'student')) {
-    let line = `Distilling ${teacher.name} (${int(teacher.params)} parameters) into ${s.model.name} (${int(s.model.params)}, ${sig(teacher.params / s.model.params)}x fewer) ${s.accuracyVsTeacher !== undefined && s.accuracyVsTeacher > 1 ? 'reached' : 'kept'} ${pct(s.accuracyVsTeacher, 1)} of the teacher's accuracy (${pct(s.model.accuracy)} against ${pct(teacher.accuracy)})`;
-    if (s.energyVsTeacher !== undefined && s.energyVsTeacher > 0) {
-      const how = s.energyVsTeacher < 1 ? `${sig(1 / s.energyVsTeacher)}x less` : `${sig(s.energyVsTeacher)}x MORE`;
-      line += ` and uses ${how} energy per 1,000 inferences at batch ${s.inf?.batchSize} (${sig(s.energyJPer1000)} J against ${sig(t?.energyJPer1000)} J${est})`;
-    }
-    line += '.';
-    const control = figs.find((f) => f.model.role === 'control' && f.model.pairedWith === s.model.name);
-    if (control) {
-      const d = s.model.accuracy - control.model.accuracy;
-      line += ` The same student trained without the teacher (the control) reached ${pct(control.model.accuracy)}: distillation ${d >= 0 ? 'added' : 'cost'} ${Math.abs(d * 100).toFixed(2)} points of accuracy.`;
-    }
-    out.push(line);
-  }
-  return out;
+/** The bootstrap interval over rounds of a model's energy ratio to the teacher, from run.json's comparisons. */
+function ratioCi(run: RunJson, model: string, batch: number | undefined): string {
+  const c = comparisonsOf(run).find((x) => x.metric === 'energyJPer1000' && x.a === model && x.batchSize === batch);
+  return c ? ci(c.ci95) : '';
 }
 
 export function headlineTable(run: RunJson): Block[] {
@@ -45,7 +27,7 @@ export function headlineTable(run: RunJson): Block[] {
     `${pct(f.model.accuracy)}${ci(f.model.accuracyCI95, 3, 100)}`,
     pct(f.accuracyVsTeacher, 1),
     `${plusMinus(f.energyJPer1000, f.energyUncertaintyJPer1000)}${ci(f.inf?.energyJPer1000CI95)}`,
-    ratio(f.energyVsTeacher),
+    `${ratio(f.energyVsTeacher)}${f.model.role === 'teacher' ? '' : ratioCi(run, f.model.name, f.inf?.batchSize)}`,
     `${sig(f.gCO2ePer1000)}${ci(f.inf?.gCO2ePer1000CI95)}`,
     ratio(f.gCO2eVsTeacher),
     f.latency ? `${sig(f.latency.latencyMsP50)}${ci(f.latency.latencyMsP50CI95)} / ${sig(f.latency.latencyMsP99)}` : 'n/a',
@@ -61,16 +43,18 @@ export function headlineTable(run: RunJson): Block[] {
         'accuracy',
         '% of teacher',
         `J / 1,000 inferences (batch ${batch ?? 'n/a'}${est})`,
-        'vs teacher',
-        'gCO2e / 1,000 inferences',
+        `vs teacher${est ? ' (model bound cancels)' : ''}`,
+        `gCO2e / 1,000 inferences${co2Labels(run)}`,
         'vs teacher',
         `latency p50 / p99, ms (batch ${latBatch ?? 'n/a'})`,
       ],
       rows,
     ),
     p(
-      '± is the bound of the measurement error (see Methodology), not a confidence interval. ',
-      anyCI ? '[lo, hi] are 95 % confidence intervals over the repeats. ' : 'No confidence intervals: the run has no repeats. ',
+      '± is the error bound of the energy (meter or model, see Methodology), not a confidence interval; it applies to J and gCO2e, and cancels in the ratios to the teacher. ',
+      anyCI
+        ? '[lo, hi] are 95 % confidence intervals over the repeated inference rounds (run-to-run spread; for the ratios, bootstrap of the median ratio). '
+        : 'No confidence intervals: the run has no repeats. ',
       'Latency is per batch. "n/a" means unknown, never zero.',
     ),
   ];

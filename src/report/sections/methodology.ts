@@ -1,8 +1,11 @@
 /** Methodology, generated from the run: meters, sampling, baseline, uncertainty, carbon inputs, inventory, how to reproduce. */
 import type { RunJson } from '../../core/contract.js';
 import { h, list, p, table, warning, type Block, type Inline } from '../doc.js';
-import { bytes, pct, sig } from '../format.js';
-import { envInfo } from '../environment.js';
+import { pct, sig } from '../format.js';
+import { inventoryRows } from '../environment.js';
+import { estimateSuffix } from '../metrics.js';
+import { reproduceLine } from '../reproduce.js';
+import { DEFAULT_REQUESTS_PER_DAY, trafficOf, type Traffic } from '../decision.js';
 
 const METHOD_WORDS: Record<string, string> = {
   counter: 'counter (a cumulative energy register read at each sample and phase boundary: measured)',
@@ -10,7 +13,7 @@ const METHOD_WORDS: Record<string, string> = {
   estimated: 'ESTIMATED (a model of power from CPU time or memory: not a measurement)',
 };
 
-export function methodologyBlocks(run: RunJson): Block[] {
+export function methodologyBlocks(run: RunJson, traffic: Traffic = trafficOf(run)): Block[] {
   const out: Block[] = [h(2, 'Methodology')];
   const m = run.meter;
   const est = m.domains.filter((d) => d.method === 'estimated');
@@ -50,11 +53,14 @@ export function methodologyBlocks(run: RunJson): Block[] {
     ]);
   } else items.push(['Idle baseline: n/a (none measured); no net-of-idle figures.']);
   items.push([
-    'Uncertainty: each figure given as value ± bound adds the bounds of its devices (relative error of the meter, absolute error x duration, staleness of counter reads, and for sampled power the sample spacing and gaps). The bounds are worst cases, not standard deviations.',
+    { b: 'Uncertainty, in two parts. ' },
+    "The error bound (value ± bound) adds the bounds of the devices: the scale part (the meter's relative error or, for an estimate, the model bound, e.g. ±50 % for CPU time x W per core) and the window part (absolute error x duration, staleness of counter reads, and for sampled power the sample spacing and gaps). The bounds are worst cases, not standard deviations. ",
+    'The scale part is one unknown factor per device and method, the same in every phase, so it is treated as fully correlated: in ratios (student against teacher) and in the break-even N* = C / (t - s) it cancels where one device and method holds the energy (with several, the range is taken over every combination of their factors at their bounds), while absolute figures (J, Wh, gCO2e, savings) keep it whole. ',
+    'The run-to-run spread comes from the repeated, interleaved inference rounds: the 95 % intervals over rounds ([lo, hi], bootstrap) and the lowest-to-highest range over rounds of the savings and N*. Ratios and break-even are judged by this spread (the model bound cancels there); absolute figures by both.',
   ]);
   if (run.totals)
     items.push([
-      `Whole run: ${sig(run.totals.energyJ)} ± ${sig(run.totals.uncertaintyJ)} J (${pct(run.totals.energyJ > 0 ? run.totals.uncertaintyJ / run.totals.energyJ : undefined, 1)}).`,
+      `Whole run: ${sig(run.totals.energyJ)} ± ${sig(run.totals.uncertaintyJ)} J${estimateSuffix(run)} (${pct(run.totals.energyJ > 0 ? run.totals.uncertaintyJ / run.totals.energyJ : undefined, 1)}).`,
     ]);
   for (const n of m.notes ?? []) items.push([`Meter note: ${n}`]);
   for (const f of m.failed) items.push([{ b: 'Meter not available: ' }, f]);
@@ -83,35 +89,11 @@ export function methodologyBlocks(run: RunJson): Block[] {
         `Embodied: ${c.embodied.included ? `${sig(c.embodied.gCO2e)} gCO2e; ${c.embodied.method}` : 'not included'}; ${c.embodied.source}`,
       ]);
     out.push(list(ci));
-    if (c.fallback) out.push(warning('the grid intensity is the world average (no region given); CO2e figures are indicative only.'));
     if (c.year === undefined) out.push(p('The dataset does not say which year its intensity is for: year n/a.'));
   } else out.push(p('n/a: no carbon figures in this run.'));
 
   out.push(h(3, 'Hardware and software'));
-  const e = envInfo(run);
-  const gpus =
-    e.gpus === undefined
-      ? 'n/a'
-      : e.gpus.length === 0
-        ? 'none found'
-        : e.gpus.map((g) => `${g.model}${g.memoryBytes ? ` (${bytes(g.memoryBytes)})` : ''}`).join(', ');
-  out.push(
-    table(
-      ['item', 'value'],
-      [
-        ['CPU', `${e.cpuModel ?? 'n/a'}; ${e.logicalCores ?? 'n/a'} logical / ${e.physicalCores ?? 'n/a'} physical cores`],
-        ['memory', bytes(e.memoryBytes)],
-        ['GPUs', gpus],
-        ['system', `${e.system ?? 'n/a'}${e.virtual === true ? ' (virtual machine or container)' : ''}`],
-        ['operating system', e.os ?? 'n/a'],
-        ['host', e.hostname ?? 'n/a'],
-        ['Node.js', e.node ?? 'n/a'],
-        ['kdbench', `${e.kdbenchVersion ?? 'n/a'}${e.gitCommit ? ` (git ${e.gitCommit})` : ''}`],
-        ['TensorFlow.js backend', e.tfjsBackend ?? 'n/a'],
-        ...Object.entries(e.packages ?? {}).map(([k, v]) => [`package ${k}`, v ?? 'not installed / not found']),
-      ],
-    ),
-  );
+  out.push(table(['item', 'value'], inventoryRows(run)));
   const ds = run.dataset as { name?: unknown; description?: unknown; train?: { n?: unknown }; test?: { n?: unknown } } | undefined;
   if (ds)
     out.push(
@@ -120,10 +102,22 @@ export function methodologyBlocks(run: RunJson): Block[] {
       ),
     );
 
+  if (run.models.some((x) => x.role === 'student'))
+    out.push(
+      h(3, 'Report settings'),
+      p(
+        `Payback in days assumes ${traffic.requestsPerDay.toLocaleString('en-US')} requests a day: ${traffic.source}${traffic.requestsPerDay === DEFAULT_REQUESTS_PER_DAY ? '' : ` (kdbench's default is ${DEFAULT_REQUESTS_PER_DAY.toLocaleString('en-US')})`}.`,
+      ),
+    );
+
   out.push(h(3, 'Reproduce'));
-  out.push(p('The command (from the kdbench folder; the suite file must hash to the sha256 below):'));
-  out.push({ kind: 'code', text: run.reproduce ?? run.command.argv.join(' ') });
-  if (run.suite)
+  const line = reproduceLine(run);
+  if (run.kind === 'measure' || !run.suite) {
+    out.push(p('The command (from the folder it was run in, ', { code: run.command?.cwd ?? 'n/a' }, '):'));
+    out.push({ kind: 'code', text: line });
+  } else {
+    out.push(p('The command (from the kdbench folder; the suite file must hash to the sha256 below):'));
+    out.push({ kind: 'code', text: line });
     out.push(
       p(
         `Suite ${run.suite.name}, file ${run.suite.file}, sha256 `,
@@ -131,6 +125,13 @@ export function methodologyBlocks(run: RunJson): Block[] {
         `, seed ${run.suite.seed}${run.suite.quick ? ', --quick' : ''}.`,
       ),
     );
-  out.push(p('Rebuild this report from run.json and samples.csv without re-running anything: ', { code: 'kdbench report RUN_DIR' }, '.'));
+  }
+  out.push(
+    p(
+      'Rebuild this report from run.json and samples.csv without re-running anything: ',
+      { code: 'kdbench report RUN_DIR' },
+      run.models.some((x) => x.role === 'student') ? ' (add --requests-per-day N for payback at other traffic).' : '.',
+    ),
+  );
   return out;
 }

@@ -2,13 +2,15 @@
 import type { RunJson } from '../../core/contract.js';
 import { h, list, p, table, warning, type Block, type Inline } from '../doc.js';
 import { plusMinus, sig } from '../format.js';
+import { co2Labels, energyWord, estimateSuffix } from '../metrics.js';
 
 export function phaseBlocks(run: RunJson): Block[] {
   if (run.phases.length === 0) return [];
+  const est = estimateSuffix(run);
   const out: Block[] = [
     h(2, 'Energy per phase'),
     table(
-      ['phase', 'model', 'duration (s)', 'energy (J)', 'net of idle (J)', 'gCO2e', 'devices'],
+      ['phase', 'model', 'duration (s)', `energy (J${est})`, 'net of idle (J)', `gCO2e${co2Labels(run)}`, 'devices'],
       run.phases.map((ph) => [
         ph.name,
         ph.model ?? '',
@@ -17,7 +19,10 @@ export function phaseBlocks(run: RunJson): Block[] {
         sig(ph.netEnergyJ),
         sig(ph.gCO2e),
         ph.domains
-          .map((d) => `${d.device} ${sig(d.energyJ)} J (${d.method}${d.coverage < 1 ? `, ${sig(d.coverage * 100)} % covered` : ''})`)
+          .map(
+            (d) =>
+              `${d.device} ${sig(d.energyJ)} J (${d.method === 'estimated' ? 'ESTIMATED' : d.method}${d.coverage < 1 ? `, ${sig(d.coverage * 100)} % covered` : ''})`,
+          )
           .join('; '),
       ]),
     ),
@@ -25,7 +30,7 @@ export function phaseBlocks(run: RunJson): Block[] {
   if (run.totals)
     out.push(
       p(
-        `Total: ${plusMinus(run.totals.energyJ, run.totals.uncertaintyJ)} J over ${sig(run.totals.durationS, 4)} s (net of idle: ${run.totals.netEnergyJ === undefined ? 'n/a, no idle baseline' : `${sig(run.totals.netEnergyJ)} J`}). Phase energies add up to the total.`,
+        `Total: ${plusMinus(run.totals.energyJ, run.totals.uncertaintyJ)} J${est} over ${sig(run.totals.durationS, 4)} s (net of idle: ${run.totals.netEnergyJ === undefined ? 'n/a, no idle baseline' : `${sig(run.totals.netEnergyJ)} J`}). Phase energies add up to the total.`,
       ),
     );
   return out;
@@ -33,6 +38,7 @@ export function phaseBlocks(run: RunJson): Block[] {
 
 export function inferenceBlocks(run: RunJson): Block[] {
   if (run.inference.length === 0) return [];
+  const est = estimateSuffix(run);
   return [
     h(2, 'Inference benchmarks'),
     table(
@@ -40,8 +46,8 @@ export function inferenceBlocks(run: RunJson): Block[] {
         'model',
         'batch',
         'inferences',
-        'J / 1,000',
-        'gCO2e / 1,000',
+        `J / 1,000${est}`,
+        `gCO2e / 1,000${co2Labels(run)}`,
         'latency mean / p50 / p99 (ms per batch)',
         'throughput (inferences/s)',
       ],
@@ -71,9 +77,10 @@ export function carbonBlocks(run: RunJson): Block[] {
         'no region was given: the WORLD average grid intensity was used. Rerun with --region (or --carbon-intensity / --carbon-series) for a figure that belongs to the place the run ran.',
       ),
     );
+  const how = energyWord(run);
   out.push(
     p(
-      `${sig(c.gCO2e)} gCO2e operational (location-based) for ${sig(c.energyKWh)} kWh measured x PUE ${c.pue} = ${sig(c.facilityEnergyKWh ?? c.energyKWh * c.pue)} kWh at the facility, at ${sig(c.intensityGCO2ePerKWh)} gCO2e/kWh.`,
+      `${sig(c.gCO2e)} gCO2e${co2Labels(run)} operational (location-based) for ${sig(c.energyKWh)} kWh ${how === 'measured' ? 'measured' : how} (IT energy) x PUE ${c.pue} = ${sig(c.facilityEnergyKWh ?? c.energyKWh * c.pue)} kWh at the facility, at ${sig(c.intensityGCO2ePerKWh)} gCO2e/kWh.`,
       c.embodied?.included
         ? ` Embodied (manufacturing) share for the run's duration: ${sig(c.embodied.gCO2e)} gCO2e; total ${sig(c.totalGCO2e)} gCO2e.`
         : ' Embodied emissions are not included.',
