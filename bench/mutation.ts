@@ -1,0 +1,316 @@
+/**
+ * `npm run bench -- mutation [MODULE...]`: mutation testing (StrykerJS with its TAP runner driving node's test
+ * runner) of the modules whose mistakes change published numbers. Each module is one Stryker run over its own
+ * source files (line ranges where only part of a file computes figures) with only the test files that cover it,
+ * at concurrency 1. The score counts killed (and timed-out) mutants among the valid ones, less the survivors
+ * judged equivalent below, each with its reason. Not part of CI: minutes of CPU per module.
+ */
+import { readFileSync, writeFileSync } from 'node:fs';
+import { join } from 'node:path';
+
+export interface MutationModule {
+  name: string;
+  /** What in it changes a published number. */
+  what: string;
+  /** Stryker `mutate` patterns: files, or file:start-end line ranges. */
+  mutate: string[];
+  /** Compiled test files (dist/test/...) that cover it. */
+  tests: string[];
+  /** perTest by default; "all"/"off" where the tests reach the code only in a child process. */
+  coverageAnalysis?: 'perTest' | 'all' | 'off';
+  /** Stryker mutators left out for this module (named in the report). */
+  excludedMutations?: string[];
+}
+
+export const MUTATION_MODULES: MutationModule[] = [
+  {
+    name: 'carbon',
+    what: 'gCO2e of the run and of every phase: kWh x PUE x intensity, hourly series, PUE presets',
+    mutate: ['src/carbon/index.ts:85-192', 'src/carbon/pue.ts:33-46', 'src/carbon/series.ts:111-118', 'src/carbon/series.ts:140-221'],
+    // Error messages, notes and sources are text the tests of carbon's CLI check; the figures are what this run is for.
+    excludedMutations: ['StringLiteral'],
+    tests: ['carbon/pue-phases', 'carbon/carbon.property', 'carbon/series', 'carbon/intensity', 'carbon/parts'],
+  },
+  {
+    name: 'statistics',
+    what: 'medians, bootstrap intervals of ratios and accuracy differences, their warnings',
+    mutate: ['src/benchmark/stats.ts', 'src/benchmark/aggregate.ts'],
+    tests: ['benchmark/stats', 'benchmark/grouped-ratio', 'benchmark/bootstrap.property'],
+  },
+  {
+    name: 'integration',
+    what: 'power and energy from raw readings, phase windows, uncertainty',
+    mutate: ['src/measurement/integrator.ts', 'src/measurement/windows.ts', 'src/measurement/trace-energy.ts'],
+    tests: ['measurement/integrator', 'measurement/energy.property', 'measurement/counter-reset', 'measurement/sources'],
+  },
+  {
+    name: 'split-vocabulary',
+    what: 'train/test split (stratified, by text) and the vocabulary from the training split',
+    mutate: ['src/distillation/data/split.ts', 'src/distillation/data/tokenizer.ts', 'src/distillation/data/prepare.ts:57-66'],
+    tests: ['distillation/data', 'distillation/split.property', 'distillation/vocabulary-leak', 'distillation/datasets'],
+  },
+  {
+    name: 'break-even',
+    what: 'inferences after which distillation pays back its energy',
+    mutate: ['src/report/breakeven.ts'],
+    tests: ['report/breakeven'],
+  },
+  {
+    name: 'loss',
+    what: 'the Hinton distillation loss (temperature, T^2, soft and hard weights)',
+    mutate: ['src/distillation/loss.ts'],
+    tests: ['distillation/loss'],
+  },
+  {
+    name: 'sources',
+    what: 'RAPL counters (wraps, resets), CPU and DRAM estimates, nvidia-smi parsing and timestamps',
+    mutate: [
+      'src/measurement/sources/rapl.ts:49-81',
+      'src/measurement/sources/process-dram-estimate.ts:45-56',
+      'src/measurement/sources/process-cpu-estimate.ts:73-84',
+      'src/measurement/sources/nvidia-smi.ts:8-22',
+      'src/measurement/sources/nvidia-smi.ts:198-247',
+    ],
+    tests: ['measurement/counter-reset', 'measurement/estimates-size', 'measurement/smi-timestamps', 'measurement/sources'],
+  },
+  {
+    name: 'report-figures',
+    what: "the models table's figures and labels: energy per 1,000 inferences, ratios to the teacher, ESTIMATED tags",
+    mutate: ['src/report/metrics.ts', 'src/report/sections/headline.ts:31-78'],
+    tests: ['report/estimated-labels', 'report/breakeven', 'report/emissions', 'report/input'],
+  },
+];
+
+/**
+ * Survivors judged equivalent (no input of the module's contract can tell them apart), found by reading each
+ * survivor. Matched by file, mutator, replacement and the text of the mutated source line, so that they survive
+ * line moves; `reason` is printed in reports/bench/mutation.md.
+ */
+export interface Equivalent {
+  file: string;
+  mutator: string;
+  /** A substring of the mutated source line. */
+  line: string;
+  /** The replacement as Stryker prints it (a substring). */
+  replacement: string;
+  reason: string;
+}
+
+export const EQUIVALENTS: Equivalent[] = [];
+
+export interface SurvivorRecord {
+  file: string;
+  line: number;
+  mutator: string;
+  original: string;
+  replacement: string;
+  status: string;
+  reason?: string;
+}
+
+export interface ModuleResult {
+  name: string;
+  what: string;
+  mutate: string[];
+  tests: string[];
+  total: number;
+  killed: number;
+  timeout: number;
+  survived: number;
+  noCoverage: number;
+  invalid: number;
+  equivalent: number;
+  /** killed + timeout over valid non-equivalent mutants, percent. */
+  score: number;
+  durationS: number;
+  survivors: SurvivorRecord[];
+}
+
+interface StrykerMutantResult {
+  fileName: string;
+  mutatorName: string;
+  replacement?: string;
+  status: string;
+  location: { start: { line: number; column: number }; end: { line: number; column: number } };
+}
+
+function sourceLine(repo: string, file: string, line: number): string {
+  try {
+    return readFileSync(join(repo, file), 'utf8').split('\n')[line - 1] ?? '';
+  } catch {
+    return '';
+  }
+}
+
+/** Runs Stryker on one module and folds its mutants into a result. */
+export async function runMutationModule(repo: string, m: MutationModule, log: (s: string) => void): Promise<ModuleResult> {
+  const { Stryker } = await import('@stryker-mutator/core');
+  const base = JSON.parse(readFileSync(join(repo, 'stryker.config.json'), 'utf8')) as Record<string, unknown>;
+  delete base.$schema;
+  delete base._comment;
+  const options = {
+    ...base,
+    mutate: m.mutate,
+    coverageAnalysis: m.coverageAnalysis ?? base.coverageAnalysis,
+    ...(m.excludedMutations ? { mutator: { excludedMutations: m.excludedMutations } } : {}),
+    tap: { ...(base.tap as object), testFiles: m.tests.map((t) => `dist/test/${t}.test.js`) },
+  };
+  log(`mutation ${m.name}: ${m.mutate.join(' ')} against ${m.tests.length} test files`);
+  const started = Date.now();
+  const cwd = process.cwd();
+  process.chdir(repo);
+  let results: StrykerMutantResult[];
+  try {
+    results = (await new Stryker(options as never).runMutationTest()) as unknown as StrykerMutantResult[];
+  } finally {
+    process.chdir(cwd);
+  }
+  const durationS = (Date.now() - started) / 1000;
+  const count = (s: string) => results.filter((r) => r.status === s).length;
+  const survivors: SurvivorRecord[] = results
+    .filter((r) => r.status === 'Survived' || r.status === 'NoCoverage')
+    .map((r) => {
+      const file = r.fileName.startsWith(repo) ? r.fileName.slice(repo.length).replace(/^\/+/, '') : r.fileName;
+      const text = sourceLine(repo, file, r.location.start.line);
+      const eq = EQUIVALENTS.find(
+        (e) => e.file === file && e.mutator === r.mutatorName && text.includes(e.line) && (r.replacement ?? '').includes(e.replacement),
+      );
+      return {
+        file,
+        line: r.location.start.line,
+        mutator: r.mutatorName,
+        original: text.trim(),
+        replacement: (r.replacement ?? '').replace(/\s+/g, ' ').slice(0, 120),
+        status: r.status,
+        ...(eq ? { reason: eq.reason } : {}),
+      };
+    })
+    .sort((a, b) => a.file.localeCompare(b.file) || a.line - b.line);
+  const killed = count('Killed');
+  const timeout = count('Timeout');
+  const invalid = count('CompileError') + count('RuntimeError');
+  const equivalent = survivors.filter((s) => s.reason).length;
+  const valid = results.length - invalid - count('Ignored') - equivalent;
+  return {
+    name: m.name,
+    what: m.what,
+    mutate: m.mutate,
+    tests: m.tests,
+    total: results.length,
+    killed,
+    timeout,
+    survived: count('Survived'),
+    noCoverage: count('NoCoverage'),
+    invalid,
+    equivalent,
+    score: valid > 0 ? (100 * (killed + timeout)) / valid : NaN,
+    durationS,
+    survivors,
+  };
+}
+
+const TARGET = 90;
+
+export function mutationMarkdown(results: ModuleResult[], notRun: MutationModule[]): string {
+  const lines: string[] = [
+    '# Mutation testing',
+    '',
+    "StrykerJS (`@stryker-mutator/core` with `@stryker-mutator/tap-runner`, node's test runner printing TAP), one run per module,",
+    'concurrency 1, each module against only the test files that cover it. `npm run bench -- mutation [MODULE...]` regenerates',
+    'this file (`reports/bench/mutation.json` holds every survivor). Score = (killed + timed out) / (mutants - compile/runtime',
+    `errors - survivors judged equivalent). Target: ${TARGET} % in every module.`,
+    '',
+    '| module | what it computes | mutants | killed | timeout | survived | no coverage | equivalent | score | target | time |',
+    '|---|---|---|---|---|---|---|---|---|---|---|',
+    ...results.map(
+      (r) =>
+        `| ${r.name} | ${r.what} | ${r.total} | ${r.killed} | ${r.timeout} | ${r.survived} | ${r.noCoverage} | ${r.equivalent} | ${r.score.toFixed(1)} % | ${r.score >= TARGET ? 'reached' : 'NOT reached'} | ${Math.round(r.durationS)} s |`,
+    ),
+    ...notRun.map((m) => `| ${m.name} | ${m.what} | not run | | | | | | | | |`),
+    '',
+  ];
+  for (const r of results) {
+    const m = MUTATION_MODULES.find((x) => x.name === r.name);
+    const excluded = m?.excludedMutations?.length ? ` Mutators left out: ${m.excludedMutations.join(', ')}.` : '';
+    lines.push(
+      `## ${r.name}`,
+      '',
+      `Mutated: ${r.mutate.map((x) => `\`${x}\``).join(', ')}. Tests: ${r.tests.map((t) => `\`${t}\``).join(', ')}.${excluded}`,
+      '',
+    );
+    const eq = r.survivors.filter((s) => s.reason);
+    const open = r.survivors.filter((s) => !s.reason);
+    if (eq.length > 0) {
+      lines.push(
+        'Survivors judged equivalent:',
+        '',
+        '| file:line | mutator | original | replacement | why equivalent |',
+        '|---|---|---|---|---|',
+      );
+      for (const s of eq)
+        lines.push(`| ${s.file}:${s.line} | ${s.mutator} | \`${cell(s.original)}\` | \`${cell(s.replacement)}\` | ${cell(s.reason!)} |`);
+      lines.push('');
+    }
+    if (open.length > 0) {
+      lines.push(
+        'Survivors not judged equivalent (tests could kill them):',
+        '',
+        '| file:line | mutator | status | original | replacement |',
+        '|---|---|---|---|---|',
+      );
+      for (const s of open)
+        lines.push(`| ${s.file}:${s.line} | ${s.mutator} | ${s.status} | \`${cell(s.original)}\` | \`${cell(s.replacement)}\` |`);
+      lines.push('');
+    }
+  }
+  return lines.join('\n') + '\n';
+}
+
+const cell = (s: string) => s.replace(/\|/g, '\\|').replace(/`/g, "'").slice(0, 140);
+
+/**
+ * Runs the named modules (all when none is named), merges them into reports/bench/mutation.json (results of
+ * modules not run this time are kept from the last run) and rewrites reports/bench/mutation.md.
+ */
+export async function runMutationBench(repo: string, outDir: string, names: string[], log: (s: string) => void): Promise<ModuleResult[]> {
+  const unknown = names.filter((n) => !MUTATION_MODULES.some((m) => m.name === n));
+  if (unknown.length > 0)
+    throw new Error(`unknown mutation module(s) ${unknown.join(', ')}; known: ${MUTATION_MODULES.map((m) => m.name).join(', ')}`);
+  const chosen = names.length > 0 ? MUTATION_MODULES.filter((m) => names.includes(m.name)) : MUTATION_MODULES;
+  const jsonPath = join(outDir, 'mutation.json');
+  let previous: ModuleResult[] = [];
+  try {
+    previous = (JSON.parse(readFileSync(jsonPath, 'utf8')) as { modules: ModuleResult[] }).modules;
+  } catch {
+    /* first run */
+  }
+  const byName = new Map(previous.map((r) => [r.name, r]));
+  for (const m of chosen) {
+    const r = await runMutationModule(repo, m, log);
+    log(
+      `mutation ${m.name}: ${r.score.toFixed(1)} % (${r.killed + r.timeout} killed of ${r.total}, ${r.survived} survived, ${r.noCoverage} no coverage, ${r.equivalent} equivalent) in ${Math.round(r.durationS)} s`,
+    );
+    byName.set(m.name, r);
+    writeFileSync(
+      jsonPath,
+      JSON.stringify({ tool: strykerVersion(repo), modules: MUTATION_MODULES.flatMap((x) => byName.get(x.name) ?? []) }, null, 2) + '\n',
+    );
+  }
+  const results = MUTATION_MODULES.flatMap((x) => byName.get(x.name) ?? []);
+  writeFileSync(
+    join(outDir, 'mutation.md'),
+    mutationMarkdown(
+      results,
+      MUTATION_MODULES.filter((x) => !byName.has(x.name)),
+    ),
+  );
+  return results;
+}
+
+function strykerVersion(repo: string): string {
+  try {
+    return `@stryker-mutator/core ${(JSON.parse(readFileSync(join(repo, 'node_modules/@stryker-mutator/core/package.json'), 'utf8')) as { version: string }).version}`;
+  } catch {
+    return '@stryker-mutator/core';
+  }
+}
