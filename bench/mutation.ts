@@ -286,7 +286,13 @@ export async function runMutationBench(repo: string, outDir: string, names: stri
   }
   const byName = new Map(previous.map((r) => [r.name, r]));
   for (const m of chosen) {
-    const r = await runMutationModule(repo, m, log);
+    let r: ModuleResult;
+    try {
+      r = await runMutationModule(repo, m, log);
+    } catch (e) {
+      log(`mutation ${m.name} FAILED: ${(e as Error).message}`);
+      continue;
+    }
     log(
       `mutation ${m.name}: ${r.score.toFixed(1)} % (${r.killed + r.timeout} killed of ${r.total}, ${r.survived} survived, ${r.noCoverage} no coverage, ${r.equivalent} equivalent) in ${Math.round(r.durationS)} s`,
     );
