@@ -35,13 +35,19 @@ export const MUTATION_MODULES: MutationModule[] = [
     name: 'statistics',
     what: 'medians, bootstrap intervals of ratios and accuracy differences, their warnings',
     mutate: ['src/benchmark/stats.ts', 'src/benchmark/aggregate.ts'],
-    tests: ['benchmark/stats', 'benchmark/grouped-ratio', 'benchmark/bootstrap.property'],
+    tests: ['benchmark/aggregate-figures', 'benchmark/stats', 'benchmark/grouped-ratio', 'benchmark/bootstrap.property'],
   },
   {
     name: 'integration',
     what: 'power and energy from raw readings, phase windows, uncertainty',
     mutate: ['src/measurement/integrator.ts', 'src/measurement/windows.ts', 'src/measurement/trace-energy.ts'],
-    tests: ['measurement/integrator', 'measurement/energy.property', 'measurement/counter-reset', 'measurement/sources'],
+    tests: [
+      'measurement/windows-figures',
+      'measurement/integrator',
+      'measurement/energy.property',
+      'measurement/counter-reset',
+      'measurement/sources',
+    ],
   },
   {
     name: 'split-vocabulary',
@@ -53,7 +59,7 @@ export const MUTATION_MODULES: MutationModule[] = [
     name: 'break-even',
     what: 'inferences after which distillation pays back its energy',
     mutate: ['src/report/breakeven.ts'],
-    tests: ['report/breakeven'],
+    tests: ['report/breakeven', 'report/breakeven-edges'],
   },
   {
     name: 'loss',

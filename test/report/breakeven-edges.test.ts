@@ -42,7 +42,7 @@ test("an unknown teacher training energy gives no 'with the teacher's training' 
   assert.equal(breakEvens(none)[0].nStarWithTeacherTraining, undefined);
 });
 
-test("unknown inference figures (null energy or uncertainty of either model) leave the break-even out", () => {
+test('unknown inference figures (null energy or uncertainty of either model) leave the break-even out', () => {
   for (const [i, field] of [
     [0, 'energyJ'],
     [0, 'uncertaintyJ'],
