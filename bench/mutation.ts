@@ -53,7 +53,13 @@ export const MUTATION_MODULES: MutationModule[] = [
     name: 'split-vocabulary',
     what: 'train/test split (stratified, by text) and the vocabulary from the training split',
     mutate: ['src/distillation/data/split.ts', 'src/distillation/data/tokenizer.ts', 'src/distillation/data/prepare.ts:57-66'],
-    tests: ['distillation/data', 'distillation/split.property', 'distillation/vocabulary-leak', 'distillation/datasets'],
+    tests: [
+      'distillation/tokenizer-split',
+      'distillation/data',
+      'distillation/split.property',
+      'distillation/vocabulary-leak',
+      'distillation/datasets',
+    ],
   },
   {
     name: 'break-even',
