@@ -71,7 +71,7 @@ export const MUTATION_MODULES: MutationModule[] = [
     name: 'loss',
     what: 'the Hinton distillation loss (temperature, T^2, soft and hard weights)',
     mutate: ['src/distillation/loss.ts'],
-    tests: ['distillation/loss'],
+    tests: ['distillation/loss-weights', 'distillation/loss'],
   },
   {
     name: 'sources',
