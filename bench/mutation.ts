@@ -83,7 +83,13 @@ export const MUTATION_MODULES: MutationModule[] = [
       'src/measurement/sources/nvidia-smi.ts:8-22',
       'src/measurement/sources/nvidia-smi.ts:198-247',
     ],
-    tests: ['measurement/counter-reset', 'measurement/estimates-size', 'measurement/smi-timestamps', 'measurement/sources'],
+    tests: [
+      'measurement/counter-reset',
+      'measurement/smi-lines',
+      'measurement/estimates-size',
+      'measurement/smi-timestamps',
+      'measurement/sources',
+    ],
   },
   {
     name: 'report-figures',
