@@ -29,7 +29,7 @@ export const MUTATION_MODULES: MutationModule[] = [
     mutate: ['src/carbon/index.ts:85-192', 'src/carbon/pue.ts:33-46', 'src/carbon/series.ts:111-118', 'src/carbon/series.ts:140-221'],
     // Error messages, notes and sources are text the tests of carbon's CLI check; the figures are what this run is for.
     excludedMutations: ['StringLiteral'],
-    tests: ['carbon/pue-phases', 'carbon/carbon.property', 'carbon/series', 'carbon/intensity', 'carbon/parts'],
+    tests: ['carbon/pue-phases', 'carbon/record-fields', 'carbon/carbon.property', 'carbon/series', 'carbon/intensity', 'carbon/parts'],
   },
   {
     name: 'statistics',
@@ -114,7 +114,82 @@ export interface Equivalent {
   reason: string;
 }
 
-export const EQUIVALENTS: Equivalent[] = [];
+const ZERO_PIECE = 'a piece of the window cut at its own edge has zero length: it adds 0 J and 0 s to every sum';
+export const EQUIVALENTS: Equivalent[] = [
+  {
+    file: 'src/carbon/series.ts',
+    mutator: 'EqualityOperator',
+    line: 'if (meter(r.t) > t0 && meter(r.t) < t1)',
+    replacement: 'meter(r.t) >= t0',
+    reason: ZERO_PIECE,
+  },
+  {
+    file: 'src/carbon/series.ts',
+    mutator: 'EqualityOperator',
+    line: 'if (meter(r.t) > t0 && meter(r.t) < t1)',
+    replacement: 'meter(r.t) <= t1',
+    reason: ZERO_PIECE,
+  },
+  {
+    file: 'src/carbon/series.ts',
+    mutator: 'EqualityOperator',
+    line: 'if (meter(s.endMs) > t0 && meter(s.endMs) < t1)',
+    replacement: 'meter(s.endMs) >= t0',
+    reason: ZERO_PIECE,
+  },
+  {
+    file: 'src/carbon/series.ts',
+    mutator: 'EqualityOperator',
+    line: 'if (meter(s.endMs) > t0 && meter(s.endMs) < t1)',
+    replacement: 'meter(s.endMs) <= t1',
+    reason: ZERO_PIECE,
+  },
+  {
+    file: 'src/carbon/series.ts',
+    mutator: 'ConditionalExpression',
+    line: 'if (b <= a) continue;',
+    replacement: 'false',
+    reason:
+      'the cuts are in increasing order (t0, rows inside the window in time order, the series end, t1), so b < a never happens, and b = a adds nothing',
+  },
+  { file: 'src/carbon/series.ts', mutator: 'EqualityOperator', line: 'if (b <= a) continue;', replacement: 'b < a', reason: ZERO_PIECE },
+  {
+    file: 'src/carbon/series.ts',
+    mutator: 'EqualityOperator',
+    line: '} else if (mid >= s.endMs) {',
+    replacement: 'mid > s.endMs',
+    reason: 'the window is cut at the series end, so only a zero-length piece (skipped) could have its midpoint exactly there',
+  },
+  {
+    file: 'src/carbon/series.ts',
+    mutator: 'ConditionalExpression',
+    line: 'if (ms < rows[0].t) return 0;',
+    replacement: 'false',
+    reason: 'the binary search below also ends at index 0 for a time before the first row (the early return only saves work)',
+  },
+  {
+    file: 'src/carbon/series.ts',
+    mutator: 'EqualityOperator',
+    line: 'if (ms < rows[0].t) return 0;',
+    replacement: 'ms <= rows[0].t',
+    reason: 'at exactly the first row the answer is index 0 either way',
+  },
+  {
+    file: 'src/carbon/series.ts',
+    mutator: 'OptionalChaining',
+    line: 's.rows[lastIndexAtOrBefore(s.rows, wall(t0))]?.gCO2ePerKWh',
+    replacement: '.gCO2ePerKWh',
+    reason:
+      'lastIndexAtOrBefore always returns an index inside the rows (a series has at least 2), so the optional chain never short-circuits',
+  },
+  {
+    file: 'src/carbon/index.ts',
+    mutator: 'LogicalOperator',
+    line: '...(series && app',
+    replacement: 'series || app',
+    reason: 'app is computed exactly when there is a series (applied() returns undefined without one), so both conditions are always equal',
+  },
+];
 
 export interface SurvivorRecord {
   file: string;
@@ -318,6 +393,14 @@ export async function runMutationBench(repo: string, outDir: string, names: stri
     writeFileSync(
       jsonPath,
       JSON.stringify({ tool: strykerVersion(repo), modules: MUTATION_MODULES.flatMap((x) => byName.get(x.name) ?? []) }, null, 2) + '\n',
+    );
+    const done = MUTATION_MODULES.flatMap((x) => byName.get(x.name) ?? []);
+    writeFileSync(
+      join(outDir, 'mutation.md'),
+      mutationMarkdown(
+        done,
+        MUTATION_MODULES.filter((x) => !byName.has(x.name)),
+      ),
     );
   }
   const results = MUTATION_MODULES.flatMap((x) => byName.get(x.name) ?? []);
