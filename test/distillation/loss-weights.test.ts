@@ -38,7 +38,7 @@ test('hard cross-entropy by hand for a batch of two: the mean of -log softmax at
   // row 1: logsumexp(1, 2, 0) = 2.4076059, label 0: 1.4076059; row 2: logsumexp(0, 0, 3) = 3.0948599, label 2: 0.0948599
   close(v(crossEntropy(s, y)), (1.4076059 + 0.0948599) / 2, 1e-4);
   // soft CE at T = 1 with the teacher's softmax as targets, by hand
-  const p1 = [Math.exp(2), Math.exp(0), Math.exp(1)].map((e, _, a) => e / (Math.exp(2) + 1 + Math.exp(1)));
+  const p1 = [Math.exp(2), Math.exp(0), Math.exp(1)].map((e) => e / (Math.exp(2) + 1 + Math.exp(1)));
   const l1 = [1, 2, 0].map((x) => x - 2.4076059);
   const row1 = -p1.reduce((a, p, i) => a + p * l1[i], 0);
   const row2 = -[-3.0948599, -3.0948599, -0.0948599].reduce((a, l) => a + l / 3, 0);
