@@ -182,6 +182,21 @@ export const EQUIVALENTS: Equivalent[] = [
     reason:
       'lastIndexAtOrBefore always returns an index inside the rows (a series has at least 2), so the optional chain never short-circuits',
   },
+  ...(['year', 'licence', 'dataset'] as const).map((k) => ({
+    file: 'src/carbon/index.ts',
+    mutator: 'ConditionalExpression',
+    line: `...(intensity.${k} === undefined ? {} : { ${k}: intensity.${k} }),`,
+    replacement: 'false',
+    reason: `writes ${k}: undefined instead of leaving the key out; JSON.stringify drops it, so run.json (which every report is built from) is byte-identical`,
+  })),
+  {
+    file: 'src/carbon/series.ts',
+    mutator: 'EqualityOperator',
+    line: 'if (mid < s.startMs) {',
+    replacement: 'mid <= s.startMs',
+    reason:
+      'the window is cut at the first row (the series start), so only a zero-length piece (skipped) could have its midpoint exactly there',
+  },
   {
     file: 'src/carbon/index.ts',
     mutator: 'LogicalOperator',

@@ -144,6 +144,10 @@ test('a window before the series: the first value, the part and its share of the
     r.problems![0],
     /starts at 2025-03-01T12:00:00Z: the first 30\.0 min of the window .*50\.0% of its energy.*100 gCO2e\/kWh from line 1/,
   );
+  // The same hour as a window of a longer run (t0 = 600 s): the uncovered part is still 30 min.
+  const later = c.record(0.1 * KWH, { name: 'p', t0: 600, t1: 4200 }, watts(at(11, 20), 100));
+  assert.equal(later.series?.uncoveredBeforeS, 1800);
+  assert.equal(later.series?.coveredS, 1800);
   // Across both ends: 11:00-16:00 with more power in the first hour.
   const e = (t: number) => (t <= 3600 ? 300 * t : 300 * 3600 + 100 * (t - 3600));
   const both = c.record(e(18000), { name: 'total', t0: 0, t1: 18000 }, { startWallMs: at(11), energyAt: e });

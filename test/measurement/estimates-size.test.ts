@@ -26,10 +26,11 @@ function estimates(pid: number): { cpu: SourceSpec; dram: SourceSpec } {
   return { cpu, dram };
 }
 
-/** A child that holds `mb` MB resident, says "ready", then optionally burns CPU for `burnMs`. */
+/** A child that holds `mb` MB resident, says "ready", then (on a line on stdin) burns `burnMs` ms of CPU time. */
 async function child(mb: number, burnMs = 0): Promise<ChildProcess> {
   const code = `const b = Buffer.alloc(${mb} * 1e6, 1); process.stdout.write('ready\\n');
-process.stdin.once('data', () => { const t = Date.now(); while (Date.now() - t < ${burnMs}) {} process.stdout.write('done\\n'); });
+process.stdin.once('data', () => { const cpu = () => { const u = process.cpuUsage(); return (u.user + u.system) / 1000; };
+  const t = cpu(); while (cpu() - t < ${burnMs}) {} process.stdout.write('done\\n'); });
 setInterval(() => b[0]++, 1000);`;
   const c = spawn(process.execPath, ['-e', code], { stdio: ['pipe', 'pipe', 'ignore'] });
   await once(c.stdout!, 'data');
@@ -56,7 +57,7 @@ test('DRAM estimate of a process holding ~200 MB: resident bytes / 1e9 x 0.3725 
   }
 });
 
-test('CPU estimate of a process busy for ~0.6 s: its CPU seconds x W per core', async () => {
+test('CPU estimate of a process that used 0.6 s of CPU: its CPU seconds x W per core', async () => {
   const c = await child(1, 600);
   try {
     const spec = estimates(c.pid!).cpu;
