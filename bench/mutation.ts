@@ -200,6 +200,74 @@ export const EQUIVALENTS: Equivalent[] = [
       'the window is cut at the first row (the series start), so only a zero-length piece (skipped) could have its midpoint exactly there',
   },
   {
+    file: 'src/report/breakeven.ts',
+    mutator: 'LogicalOperator',
+    line: "const known = (x: unknown): x is number => typeof x === 'number' && Number.isFinite(x);",
+    replacement: "typeof x === 'number' || Number.isFinite(x)",
+    reason: 'differs only for NaN and +/-Infinity, which run.json (JSON) cannot hold: an unknown figure arrives as null',
+  },
+  {
+    file: 'src/report/breakeven.ts',
+    mutator: 'ConditionalExpression',
+    line: "const known = (x: unknown): x is number => typeof x === 'number' && Number.isFinite(x);",
+    replacement: 'true',
+    reason:
+      'Number.isFinite does not coerce: it is false for every non-number, so the typeof test adds nothing (the other `true` mutant of this line is killed)',
+  },
+  ...[
+    'run.models.find((m) => m.name === student)?.training?.phase',
+    "p.name === teacher.training?.phase || p.name.startsWith('teacher-training')",
+  ].map((line) => ({
+    file: 'src/report/breakeven.ts',
+    mutator: 'OptionalChaining',
+    line,
+    replacement: 'training.phase',
+    reason:
+      "run.json's contract (core/contract.ts ModelRecord) requires training on every model; the optional chain only guards against files that break it",
+  })),
+  {
+    file: 'src/report/breakeven.ts',
+    mutator: 'MethodExpression',
+    line: 'SHARED_DISTILLATION_PHASES.some(',
+    replacement: 'SHARED_DISTILLATION_PHASES.every(',
+    reason: 'SHARED_DISTILLATION_PHASES has a single entry: some and every agree',
+  },
+  ...[
+    'if (!tInf || !(tInf.inferences > 0)) return [];',
+    'if (phases.length === 0 || !sInf || sInf.batchSize !== tInf.batchSize || !(sInf.inferences > 0)) continue;',
+  ].flatMap((line) => [
+    {
+      file: 'src/report/breakeven.ts',
+      mutator: 'ConditionalExpression',
+      line,
+      replacement: 'true',
+      reason:
+        'referenceInference (metrics.ts) only returns rows with inferences > 0, so this second check never decides (the other `true`/`false` mutants of the line are killed)',
+    },
+    {
+      file: 'src/report/breakeven.ts',
+      mutator: 'EqualityOperator',
+      line,
+      replacement: 'inferences >= 0',
+      reason: 'referenceInference (metrics.ts) only returns rows with inferences > 0, so a row with 0 never gets here',
+    },
+  ]),
+  {
+    file: 'src/report/breakeven.ts',
+    mutator: 'ConditionalExpression',
+    line: 'if (b.nStarWithTeacherTraining !== undefined && b.nStarWithTeacherTraining !== null) {',
+    replacement: 'true',
+    reason:
+      'nStarWithTeacherTraining is null only when nStar is null (a saving > 0 with a finite cost always gives a number), and that case returned above',
+  },
+  {
+    file: 'src/report/breakeven.ts',
+    mutator: 'OptionalChaining',
+    line: 'its training (${b.teacherTrainingJ?.toPrecision(3)} J)',
+    replacement: 'b.teacherTrainingJ.toPrecision',
+    reason: 'inside this branch nStarWithTeacherTraining is a number, which breakEvens computes only when teacherTrainingJ is defined',
+  },
+  {
     file: 'src/carbon/index.ts',
     mutator: 'LogicalOperator',
     line: '...(series && app',
