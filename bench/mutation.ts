@@ -451,6 +451,7 @@ const cell = (s: string) => s.replace(/\|/g, '\\|').replace(/`/g, "'").slice(0, 
  * modules not run this time are kept from the last run) and rewrites reports/bench/mutation.md.
  */
 export async function runMutationBench(repo: string, outDir: string, names: string[], log: (s: string) => void): Promise<ModuleResult[]> {
+  if (names.includes('--render')) return renderMutationBench(outDir);
   const unknown = names.filter((n) => !MUTATION_MODULES.some((m) => m.name === n));
   if (unknown.length > 0)
     throw new Error(`unknown mutation module(s) ${unknown.join(', ')}; known: ${MUTATION_MODULES.map((m) => m.name).join(', ')}`);
@@ -505,4 +506,34 @@ function strykerVersion(repo: string): string {
   } catch {
     return '@stryker-mutator/core';
   }
+}
+
+/**
+ * `npm run bench -- mutation --render`: applies the current EQUIVALENTS judgements to the survivors stored in
+ * reports/bench/mutation.json (no mutant is run again) and rewrites the scores and reports/bench/mutation.md.
+ */
+export function renderMutationBench(outDir: string): ModuleResult[] {
+  const jsonPath = join(outDir, 'mutation.json');
+  const stored = JSON.parse(readFileSync(jsonPath, 'utf8')) as { tool: string; modules: ModuleResult[] };
+  const modules = stored.modules.map((r) => {
+    const survivors = r.survivors.map((sv): SurvivorRecord => {
+      const eq = EQUIVALENTS.find(
+        (e) => e.file === sv.file && e.mutator === sv.mutator && sv.original.includes(e.line) && sv.replacement.includes(e.replacement),
+      );
+      const { reason: _old, ...rest } = sv;
+      return eq ? { ...rest, reason: eq.reason } : rest;
+    });
+    const equivalent = survivors.filter((x) => x.reason).length;
+    const valid = r.total - r.invalid - equivalent;
+    return { ...r, survivors, equivalent, score: valid > 0 ? (100 * (r.killed + r.timeout)) / valid : NaN };
+  });
+  writeFileSync(jsonPath, JSON.stringify({ ...stored, modules }, null, 2) + '\n');
+  writeFileSync(
+    join(outDir, 'mutation.md'),
+    mutationMarkdown(
+      modules,
+      MUTATION_MODULES.filter((m) => !modules.some((r) => r.name === m.name)),
+    ),
+  );
+  return modules;
 }
