@@ -268,6 +268,43 @@ export const EQUIVALENTS: Equivalent[] = [
     reason: 'inside this branch nStarWithTeacherTraining is a number, which breakEvens computes only when teacherTrainingJ is defined',
   },
   {
+    file: 'src/report/metrics.ts',
+    mutator: 'LogicalOperator',
+    line: "const finite = (x: number | null | undefined): number | undefined => (typeof x === 'number' && Number.isFinite(x) ? x : undefined);",
+    replacement: "typeof x === 'number' || Number.isFinite(x)",
+    reason:
+      'differs only for NaN and +/-Infinity: every value passed is read from run.json (JSON holds neither) or a quotient whose divisor is checked to be > 0',
+  },
+  {
+    file: 'src/report/metrics.ts',
+    mutator: 'ConditionalExpression',
+    line: "const finite = (x: number | null | undefined): number | undefined => (typeof x === 'number' && Number.isFinite(x) ? x : undefined);",
+    replacement: 'true',
+    reason: 'Number.isFinite does not coerce: it is false for every non-number, so the typeof test adds nothing',
+  },
+  ...['a !== undefined && b !== undefined || b > 0', 'a !== undefined || b !== undefined', 'b >= 0'].map((replacement) => ({
+    file: 'src/report/metrics.ts',
+    mutator: replacement === 'b >= 0' ? 'EqualityOperator' : 'LogicalOperator',
+    line: 'const ratio = (a: number | undefined, b: number | undefined) =>',
+    replacement,
+    reason:
+      'the quotient goes through finite(): an undefined operand gives NaN and a divisor of 0 gives NaN or Infinity, both turned into undefined as the guard would',
+  })),
+  {
+    file: 'src/report/metrics.ts',
+    mutator: 'EqualityOperator',
+    line: 'inf && inf.inferences > 0 && finite(inf.uncertaintyJ) !== undefined',
+    replacement: 'inf.inferences >= 0',
+    reason: 'with 0 inferences the quotient is Infinity or NaN, which finite() turns into undefined as the guard would',
+  },
+  ...['tInf?.energyJPer1000', 'tInf?.gCO2ePer1000'].map((line) => ({
+    file: 'src/report/metrics.ts',
+    mutator: 'OptionalChaining',
+    line,
+    replacement: line.replace('?.', '.'),
+    reason: 'sameBatch is true only when tInf is defined, so the optional chain never short-circuits',
+  })),
+  {
     file: 'src/carbon/index.ts',
     mutator: 'LogicalOperator',
     line: '...(series && app',
@@ -394,6 +431,8 @@ const TARGET = 90;
 export const AFTER_RUN: Record<string, string> = {
   carbon:
     'After this run, test/carbon/record-fields.test.ts gained a before-the-series window that does not start at t = 0; it kills the survivor `before += b + a` (checked by planting it by hand). Not re-run: 25 min of a shared CPU.',
+  'report-figures':
+    'After this run, test/report/model-figures.test.ts gained three models with no common batch (kills `r.model !== m`), a model whose own largest batch exceeds the common one (kills the `() => undefined` and `false` mutants of line 25), unsorted rows for latency (kills the three line-30 mutants) and a negative teacher figure (kills 2 of the 5 `true` mutants of `ratio`; the other 3 replace a sub-condition whose failure gives NaN, which finite() turns into undefined: equivalent, but they print the same and are left listed). Not re-run. The `true` mutant of line 64 left listed is the `inf.inferences > 0` one (equivalent, like its `>=` twin); the others of that line were killed.',
   'break-even':
     "After this run, test/report/breakeven-edges.test.ts gained a partly unknown teacher training (kills `teacherPhases.some`), the sentence without a range and its saving (kill the `'Stryker was here!'` and `teacher + student` survivors; checked by planting them by hand). Not re-run.",
 };

@@ -60,6 +60,32 @@ test("the common batch is the largest every model ran; the reference row is that
   assert.equal(referenceInference(noCommon, 'student-a')?.batchSize, 8);
   assert.equal(referenceInference(noCommon, 'teacher')?.batchSize, 4);
   assert.equal(commonBatch(withRows([])), undefined);
+  // Two models share batch 2, the third ran only batch 4: nothing is common to all three.
+  assert.equal(
+    commonBatch(
+      withRows([
+        ['teacher', 2, 10],
+        ['student-a', 2, 3],
+        ['student-b', 4, 5],
+      ]),
+    ),
+    undefined,
+  );
+  // The common batch wins over a model's own larger one; latency takes the smallest batch whatever the row order.
+  const larger = withRows([
+    ['student-a', 64, 1],
+    ['teacher', 8, 8],
+    ['student-a', 8, 3],
+  ]);
+  assert.equal(referenceInference(larger, 'student-a')?.batchSize, 8);
+  assert.equal(latencyInference(larger, 'student-a')?.batchSize, 8);
+  const unsorted = withRows([
+    ['teacher', 32, 6],
+    ['teacher', 4, 9],
+    ['teacher', 16, 7],
+  ]);
+  assert.equal(latencyInference(unsorted, 'teacher')?.batchSize, 4);
+  assert.equal(referenceInference(unsorted, 'teacher')?.batchSize, 32);
   assert.equal(referenceInference(withRows([]), 'teacher'), undefined);
   // A row without inferences is never the reference.
   const empty = withRows([
@@ -119,6 +145,12 @@ test('unknown is never zero: null figures stay undefined, and so do ratios to a 
   const [, za] = modelFigures(zero);
   assert.equal(za.energyVsTeacher, undefined);
   assert.equal(za.accuracyVsTeacher, undefined);
+  // A negative teacher figure (a corrupt run.json) gives no ratio rather than a negative one.
+  const negative = withRows([
+    ['teacher', 8, -8],
+    ['student-a', 8, 2],
+  ]);
+  assert.equal(modelFigures(negative)[1].energyVsTeacher, undefined);
   const noTeacher = handRun();
   noTeacher.models = noTeacher.models.filter((m) => m.role !== 'teacher');
   assert.equal(teacherOf(noTeacher), undefined);
