@@ -6,6 +6,7 @@ import { metersMarkdown, runMetersBench } from './meters.js';
 import { runSuitesBench, suitesMarkdown } from './suites.js';
 import { gpuMarkdown, runGpuBench } from './gpu.js';
 import { runTrainingBench, trainingMarkdown } from './training.js';
+import { runMutationBench } from './mutation.js';
 
 const REPO = fileURLToPath(new URL('../../', import.meta.url));
 const OUT = join(REPO, 'reports', 'bench');
@@ -14,7 +15,13 @@ async function main(): Promise<void> {
   mkdirSync(OUT, { recursive: true });
   const started = Date.now();
   // `npm run bench -- suites` (or meters, gpu, training) runs one benchmark only; `npm run bench -- suites brown-genre` another suite.
+  // `npm run bench -- mutation [MODULE...]` (mutation testing, an hour of CPU for all modules) runs only when named.
   const only = process.argv[2];
+  if (only === 'mutation') {
+    await runMutationBench(REPO, OUT, process.argv.slice(3), (s) => process.stderr.write(`bench: ${s}\n`));
+    process.stderr.write(`bench: done in ${((Date.now() - started) / 1000).toFixed(0)} s; results in ${OUT}\n`);
+    return;
+  }
   const suite = process.argv[3] ?? 'default';
   if (!only || only === 'meters') {
     const meters = await runMetersBench((s) => process.stderr.write(`bench: ${s}\n`));

@@ -98,7 +98,18 @@ test('a series that does not contain the run start is refused before the run', (
       ),
   );
   assert.throws(() => prepareCarbon({ seriesFile: file, runStartMs: at(11, 59) }), /does not contain the run's start/);
-  assert.doesNotThrow(() => prepareCarbon({ seriesFile: file, runStartMs: null }));
+  // Converting a past run (runStartMs null): accepted, and the part outside the series is reported, not hidden.
+  const past = prepareCarbon({ seriesFile: file, runStartMs: null });
+  assert.equal(past.intensity.kind, 'series');
+  const after = piecewiseTrace(at(16, 0), { gpu: [[1800, 100]] }); // 16:00-16:30, after the series ends at 15:00
+  const r = past.record(0.05 * KWH, { name: 'total', t0: 0, t1: 1800 }, energyTimeline(after));
+  assert.ok(Math.abs(r.gCO2e - 0.05 * 200) < 1e-9, String(r.gCO2e)); // the last value, 200 gCO2e/kWh
+  assert.equal(r.series?.complete, false);
+  assert.equal(r.series?.coveredS, 0);
+  assert.equal(r.series?.uncoveredAfterS, 1800);
+  assert.equal(r.series?.uncoveredEnergyShare, 1);
+  assert.equal(r.problems?.length, 1);
+  assert.match(r.problems![0], /ends at 2025-03-01T15:00:00Z: the last 30\.0 min .*100\.0% of its energy.*200 gCO2e\/kWh from line 5/);
   assert.throws(() => prepareCarbon({ seriesFile: join(tmp, 'missing.csv'), runStartMs: null }), /cannot read: ENOENT/);
 });
 

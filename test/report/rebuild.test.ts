@@ -2,11 +2,12 @@
 import { before, after, test } from 'node:test';
 import assert from 'node:assert/strict';
 import { spawnSync } from 'node:child_process';
-import { cpSync, existsSync, mkdtempSync, readFileSync, readdirSync, rmSync } from 'node:fs';
+import { cpSync, mkdtempSync, readFileSync, readdirSync, rmSync } from 'node:fs';
 import { join } from 'node:path';
 import { tmpdir } from 'node:os';
 import { fileURLToPath } from 'node:url';
 import { CHROMIUM, openInChromium } from '../fixtures/runs/hand-run.js';
+import { energyHeaders, htmlTableHeader } from '../support/report-parse.js';
 
 const MAIN = fileURLToPath(new URL('../../src/cli/main.js', import.meta.url));
 const REPORT_FILES = ['summary.csv', 'inference.csv', 'emissions.csv', 'report.md', 'report.html'];
@@ -87,5 +88,14 @@ test('report.html renders in headless Chromium with its charts and no console er
   assert.ok(Number(m[2]) >= 5, `only ${m[2]} images`);
   assert.equal(m[1], m[2], `only ${m[1]} of ${m[2]} charts decoded`);
   assert.deepEqual(r.console, []);
-  assert.ok(existsSync(join(original, 'report.html')));
+  // What the browser shows: the title, a models table with a row per model, and the estimate label in its energy header.
+  const run = JSON.parse(readFileSync(join(original, 'run.json'), 'utf8'));
+  assert.match(r.dom, new RegExp(`<h1[^>]*>kdbench report: ${run.suite.name}`));
+  const models = r.dom.split(/<h2[^>]*>Models<\/h2>/)[1]?.split(/<h2[\s>]/)[0] ?? '';
+  const rows = models.match(/<tbody>([\s\S]*?)<\/tbody>/)?.[1].match(/<tr[\s>]/g) ?? [];
+  assert.equal(rows.length, run.models.length, 'rows of the models table');
+  const header = htmlTableHeader(r.dom, 'Models') ?? [];
+  const estimated = run.meter.domains.some((d: { method: string }) => d.method === 'estimated');
+  for (const h of energyHeaders(header)) (estimated ? assert.match : assert.doesNotMatch)(h, /ESTIMATED/);
+  assert.ok(energyHeaders(header).length >= 1, JSON.stringify(header));
 });

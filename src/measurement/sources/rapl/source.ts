@@ -47,7 +47,9 @@ export class RaplSource implements EnergySource {
   }
 
   private readUj(path: string): number {
-    const v = Number(readFileSync(path, 'utf8').trim());
+    const text = readFileSync(path, 'utf8').trim();
+    // Number('') is 0: an empty read would look like a counter back at 0 (a phantom wrap or reset).
+    const v = text === '' ? NaN : Number(text);
     if (!Number.isFinite(v)) throw new Error(`${path}: not a number`);
     return v;
   }

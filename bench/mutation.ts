@@ -1,0 +1,590 @@
+/**
+ * `npm run bench -- mutation [MODULE...]`: mutation testing (StrykerJS with its TAP runner driving node's test
+ * runner) of the modules whose mistakes change published numbers. Each module is one Stryker run over its own
+ * source files (line ranges where only part of a file computes figures) with only the test files that cover it,
+ * at concurrency 1. The score counts killed (and timed-out) mutants among the valid ones, less the survivors
+ * judged equivalent below, each with its reason. Not part of CI: minutes of CPU per module.
+ */
+import { readFileSync, writeFileSync } from 'node:fs';
+import { join } from 'node:path';
+
+export interface MutationModule {
+  name: string;
+  /** What in it changes a published number. */
+  what: string;
+  /** Stryker `mutate` patterns: files, or file:start-end line ranges. */
+  mutate: string[];
+  /** Compiled test files (dist/test/...) that cover it. */
+  tests: string[];
+  /** perTest by default; "all"/"off" where the tests reach the code only in a child process. */
+  coverageAnalysis?: 'perTest' | 'all' | 'off';
+  /** Stryker mutators left out for this module (named in the report). */
+  excludedMutations?: string[];
+}
+
+export const MUTATION_MODULES: MutationModule[] = [
+  {
+    name: 'carbon',
+    what: 'gCO2e of the run and of every phase: kWh x PUE x intensity, hourly series, PUE presets',
+    mutate: ['src/carbon/index.ts:85-192', 'src/carbon/pue.ts:33-46', 'src/carbon/series.ts:111-118', 'src/carbon/series.ts:140-221'],
+    // Error messages, notes and sources are text the tests of carbon's CLI check; the figures are what this run is for.
+    excludedMutations: ['StringLiteral'],
+    tests: ['carbon/pue-phases', 'carbon/record-fields', 'carbon/carbon.property', 'carbon/series', 'carbon/intensity', 'carbon/parts'],
+  },
+  {
+    name: 'statistics',
+    what: 'medians, bootstrap intervals of ratios and accuracy differences, their warnings',
+    mutate: ['src/benchmark/stats.ts', 'src/benchmark/aggregate.ts'],
+    // bootstrap.property (fast-check, thousands of resamples per case) is left out here: it made each surviving mutant
+    // cost over 10 s on our shared 2 cores; the example tests below pin the same code.
+    tests: ['benchmark/aggregate-figures', 'benchmark/grouped-ratio', 'benchmark/stats'],
+  },
+  {
+    name: 'integration',
+    what: 'power and energy from raw readings, phase windows, uncertainty',
+    mutate: ['src/measurement/integrator.ts', 'src/measurement/windows.ts', 'src/measurement/trace-energy.ts'],
+    tests: [
+      'measurement/windows-figures',
+      'measurement/integrator',
+      'measurement/energy.property',
+      'measurement/counter-reset',
+      'measurement/sources',
+    ],
+  },
+  {
+    name: 'split-vocabulary',
+    what: 'train/test split (stratified, by text) and the vocabulary from the training split',
+    mutate: ['src/distillation/data/split.ts', 'src/distillation/data/tokenizer.ts', 'src/distillation/data/prepare.ts:57-66'],
+    tests: [
+      'distillation/tokenizer-split',
+      'distillation/data',
+      'distillation/split.property',
+      'distillation/vocabulary-leak',
+      'distillation/datasets',
+    ],
+  },
+  {
+    name: 'break-even',
+    what: 'inferences after which distillation pays back its energy',
+    mutate: ['src/report/breakeven.ts'],
+    tests: ['report/breakeven', 'report/breakeven-edges'],
+  },
+  {
+    name: 'loss',
+    what: 'the Hinton distillation loss (temperature, T^2, soft and hard weights)',
+    mutate: ['src/distillation/loss.ts'],
+    tests: ['distillation/loss-weights', 'distillation/loss'],
+  },
+  {
+    name: 'sources',
+    what: 'RAPL counters (wraps, resets), CPU and DRAM estimates, nvidia-smi parsing and timestamps',
+    mutate: [
+      'src/measurement/sources/rapl.ts:49-81',
+      'src/measurement/sources/process-dram-estimate.ts:45-56',
+      'src/measurement/sources/process-cpu-estimate.ts:73-84',
+      'src/measurement/sources/nvidia-smi.ts:8-22',
+      'src/measurement/sources/nvidia-smi.ts:198-247',
+    ],
+    tests: [
+      'measurement/counter-reset',
+      'measurement/smi-lines',
+      'measurement/estimates-size',
+      'measurement/smi-timestamps',
+      'measurement/sources',
+    ],
+  },
+  {
+    name: 'report-figures',
+    what: 'the figures behind the models table and the headline: reference rows, energy per 1,000 inferences, ratios to the teacher, ESTIMATED tags',
+    mutate: ['src/report/metrics.ts'],
+    tests: ['report/model-figures', 'report/estimated-labels', 'report/breakeven', 'report/emissions', 'report/input'],
+  },
+];
+
+/**
+ * Survivors judged equivalent (no input of the module's contract can tell them apart), found by reading each
+ * survivor. Matched by file, mutator, replacement and the text of the mutated source line, so that they survive
+ * line moves; `reason` is printed in reports/bench/mutation.md.
+ */
+export interface Equivalent {
+  file: string;
+  mutator: string;
+  /** A substring of the mutated source line. */
+  line: string;
+  /** The replacement as Stryker prints it (a substring). */
+  replacement: string;
+  reason: string;
+}
+
+const ZERO_PIECE = 'a piece of the window cut at its own edge has zero length: it adds 0 J and 0 s to every sum';
+export const EQUIVALENTS: Equivalent[] = [
+  {
+    file: 'src/carbon/series.ts',
+    mutator: 'EqualityOperator',
+    line: 'if (meter(r.t) > t0 && meter(r.t) < t1)',
+    replacement: 'meter(r.t) >= t0',
+    reason: ZERO_PIECE,
+  },
+  {
+    file: 'src/carbon/series.ts',
+    mutator: 'EqualityOperator',
+    line: 'if (meter(r.t) > t0 && meter(r.t) < t1)',
+    replacement: 'meter(r.t) <= t1',
+    reason: ZERO_PIECE,
+  },
+  {
+    file: 'src/carbon/series.ts',
+    mutator: 'EqualityOperator',
+    line: 'if (meter(s.endMs) > t0 && meter(s.endMs) < t1)',
+    replacement: 'meter(s.endMs) >= t0',
+    reason: ZERO_PIECE,
+  },
+  {
+    file: 'src/carbon/series.ts',
+    mutator: 'EqualityOperator',
+    line: 'if (meter(s.endMs) > t0 && meter(s.endMs) < t1)',
+    replacement: 'meter(s.endMs) <= t1',
+    reason: ZERO_PIECE,
+  },
+  {
+    file: 'src/carbon/series.ts',
+    mutator: 'ConditionalExpression',
+    line: 'if (b <= a) continue;',
+    replacement: 'false',
+    reason:
+      'the cuts are in increasing order (t0, rows inside the window in time order, the series end, t1), so b < a never happens, and b = a adds nothing',
+  },
+  { file: 'src/carbon/series.ts', mutator: 'EqualityOperator', line: 'if (b <= a) continue;', replacement: 'b < a', reason: ZERO_PIECE },
+  {
+    file: 'src/carbon/series.ts',
+    mutator: 'EqualityOperator',
+    line: '} else if (mid >= s.endMs) {',
+    replacement: 'mid > s.endMs',
+    reason: 'the window is cut at the series end, so only a zero-length piece (skipped) could have its midpoint exactly there',
+  },
+  {
+    file: 'src/carbon/series.ts',
+    mutator: 'ConditionalExpression',
+    line: 'if (ms < rows[0].t) return 0;',
+    replacement: 'false',
+    reason: 'the binary search below also ends at index 0 for a time before the first row (the early return only saves work)',
+  },
+  {
+    file: 'src/carbon/series.ts',
+    mutator: 'EqualityOperator',
+    line: 'if (ms < rows[0].t) return 0;',
+    replacement: 'ms <= rows[0].t',
+    reason: 'at exactly the first row the answer is index 0 either way',
+  },
+  {
+    file: 'src/carbon/series.ts',
+    mutator: 'OptionalChaining',
+    line: 's.rows[lastIndexAtOrBefore(s.rows, wall(t0))]?.gCO2ePerKWh',
+    replacement: '.gCO2ePerKWh',
+    reason:
+      'lastIndexAtOrBefore always returns an index inside the rows (a series has at least 2), so the optional chain never short-circuits',
+  },
+  ...(['year', 'licence', 'dataset'] as const).map((k) => ({
+    file: 'src/carbon/index.ts',
+    mutator: 'ConditionalExpression',
+    line: `...(intensity.${k} === undefined ? {} : { ${k}: intensity.${k} }),`,
+    replacement: 'false',
+    reason: `writes ${k}: undefined instead of leaving the key out; JSON.stringify drops it, so run.json (which every report is built from) is byte-identical`,
+  })),
+  {
+    file: 'src/carbon/series.ts',
+    mutator: 'EqualityOperator',
+    line: 'if (mid < s.startMs) {',
+    replacement: 'mid <= s.startMs',
+    reason:
+      'the window is cut at the first row (the series start), so only a zero-length piece (skipped) could have its midpoint exactly there',
+  },
+  {
+    file: 'src/report/breakeven.ts',
+    mutator: 'LogicalOperator',
+    line: "const known = (x: unknown): x is number => typeof x === 'number' && Number.isFinite(x);",
+    replacement: "typeof x === 'number' || Number.isFinite(x)",
+    reason: 'differs only for NaN and +/-Infinity, which run.json (JSON) cannot hold: an unknown figure arrives as null',
+  },
+  {
+    file: 'src/report/breakeven.ts',
+    mutator: 'ConditionalExpression',
+    line: "const known = (x: unknown): x is number => typeof x === 'number' && Number.isFinite(x);",
+    replacement: 'true',
+    reason:
+      'Number.isFinite does not coerce: it is false for every non-number, so the typeof test adds nothing (the other `true` mutant of this line is killed)',
+  },
+  ...[
+    'run.models.find((m) => m.name === student)?.training?.phase',
+    "p.name === teacher.training?.phase || p.name.startsWith('teacher-training')",
+  ].map((line) => ({
+    file: 'src/report/breakeven.ts',
+    mutator: 'OptionalChaining',
+    line,
+    replacement: 'training.phase',
+    reason:
+      "run.json's contract (core/contract.ts ModelRecord) requires training on every model; the optional chain only guards against files that break it",
+  })),
+  {
+    file: 'src/report/breakeven.ts',
+    mutator: 'MethodExpression',
+    line: 'SHARED_DISTILLATION_PHASES.some(',
+    replacement: 'SHARED_DISTILLATION_PHASES.every(',
+    reason: 'SHARED_DISTILLATION_PHASES has a single entry: some and every agree',
+  },
+  ...[
+    'if (!tInf || !(tInf.inferences > 0)) return [];',
+    'if (phases.length === 0 || !sInf || sInf.batchSize !== tInf.batchSize || !(sInf.inferences > 0)) continue;',
+  ].flatMap((line) => [
+    {
+      file: 'src/report/breakeven.ts',
+      mutator: 'ConditionalExpression',
+      line,
+      replacement: 'true',
+      reason:
+        'referenceInference (metrics.ts) only returns rows with inferences > 0, so this second check never decides (the other `true`/`false` mutants of the line are killed)',
+    },
+    {
+      file: 'src/report/breakeven.ts',
+      mutator: 'EqualityOperator',
+      line,
+      replacement: 'inferences >= 0',
+      reason: 'referenceInference (metrics.ts) only returns rows with inferences > 0, so a row with 0 never gets here',
+    },
+  ]),
+  {
+    file: 'src/report/breakeven.ts',
+    mutator: 'ConditionalExpression',
+    line: 'if (b.nStarWithTeacherTraining !== undefined && b.nStarWithTeacherTraining !== null) {',
+    replacement: 'true',
+    reason:
+      'nStarWithTeacherTraining is null only when nStar is null (a saving > 0 with a finite cost always gives a number), and that case returned above',
+  },
+  {
+    file: 'src/report/breakeven.ts',
+    mutator: 'OptionalChaining',
+    line: 'its training (${b.teacherTrainingJ?.toPrecision(3)} J)',
+    replacement: 'b.teacherTrainingJ.toPrecision',
+    reason: 'inside this branch nStarWithTeacherTraining is a number, which breakEvens computes only when teacherTrainingJ is defined',
+  },
+  {
+    file: 'src/report/metrics.ts',
+    mutator: 'LogicalOperator',
+    line: "const finite = (x: number | null | undefined): number | undefined => (typeof x === 'number' && Number.isFinite(x) ? x : undefined);",
+    replacement: "typeof x === 'number' || Number.isFinite(x)",
+    reason:
+      'differs only for NaN and +/-Infinity: every value passed is read from run.json (JSON holds neither) or a quotient whose divisor is checked to be > 0',
+  },
+  {
+    file: 'src/report/metrics.ts',
+    mutator: 'ConditionalExpression',
+    line: "const finite = (x: number | null | undefined): number | undefined => (typeof x === 'number' && Number.isFinite(x) ? x : undefined);",
+    replacement: 'true',
+    reason: 'Number.isFinite does not coerce: it is false for every non-number, so the typeof test adds nothing',
+  },
+  ...['a !== undefined && b !== undefined || b > 0', 'a !== undefined || b !== undefined', 'b >= 0'].map((replacement) => ({
+    file: 'src/report/metrics.ts',
+    mutator: replacement === 'b >= 0' ? 'EqualityOperator' : 'LogicalOperator',
+    line: 'const ratio = (a: number | undefined, b: number | undefined) =>',
+    replacement,
+    reason:
+      'the quotient goes through finite(): an undefined operand gives NaN and a divisor of 0 gives NaN or Infinity, both turned into undefined as the guard would',
+  })),
+  {
+    file: 'src/report/metrics.ts',
+    mutator: 'EqualityOperator',
+    line: 'inf && inf.inferences > 0 && finite(inf.uncertaintyJ) !== undefined',
+    replacement: 'inf.inferences >= 0',
+    reason: 'with 0 inferences the quotient is Infinity or NaN, which finite() turns into undefined as the guard would',
+  },
+  ...['tInf?.energyJPer1000', 'tInf?.gCO2ePer1000'].map((line) => ({
+    file: 'src/report/metrics.ts',
+    mutator: 'OptionalChaining',
+    line,
+    replacement: line.replace('?.', '.'),
+    reason: 'sameBatch is true only when tInf is defined, so the optional chain never short-circuits',
+  })),
+  {
+    file: 'src/carbon/index.ts',
+    mutator: 'LogicalOperator',
+    line: '...(series && app',
+    replacement: 'series || app',
+    reason: 'app is computed exactly when there is a series (applied() returns undefined without one), so both conditions are always equal',
+  },
+];
+
+export interface SurvivorRecord {
+  file: string;
+  line: number;
+  mutator: string;
+  original: string;
+  replacement: string;
+  status: string;
+  reason?: string;
+}
+
+export interface ModuleResult {
+  name: string;
+  what: string;
+  mutate: string[];
+  tests: string[];
+  total: number;
+  killed: number;
+  timeout: number;
+  survived: number;
+  noCoverage: number;
+  invalid: number;
+  equivalent: number;
+  /** killed + timeout over valid non-equivalent mutants, percent. */
+  score: number;
+  durationS: number;
+  survivors: SurvivorRecord[];
+}
+
+interface StrykerMutantResult {
+  fileName: string;
+  mutatorName: string;
+  replacement?: string;
+  status: string;
+  location: { start: { line: number; column: number }; end: { line: number; column: number } };
+}
+
+function sourceLine(repo: string, file: string, line: number): string {
+  try {
+    return readFileSync(join(repo, file), 'utf8').split('\n')[line - 1] ?? '';
+  } catch {
+    return '';
+  }
+}
+
+/** Runs Stryker on one module and folds its mutants into a result. */
+export async function runMutationModule(repo: string, m: MutationModule, log: (s: string) => void): Promise<ModuleResult> {
+  const { Stryker } = await import('@stryker-mutator/core');
+  const base = JSON.parse(readFileSync(join(repo, 'stryker.config.json'), 'utf8')) as Record<string, unknown>;
+  delete base.$schema;
+  delete base._comment;
+  const options = {
+    ...base,
+    mutate: m.mutate,
+    coverageAnalysis: m.coverageAnalysis ?? base.coverageAnalysis,
+    ...(m.excludedMutations ? { mutator: { excludedMutations: m.excludedMutations } } : {}),
+    tap: { ...(base.tap as object), testFiles: m.tests.map((t) => `dist/test/${t}.test.js`) },
+  };
+  log(`mutation ${m.name}: ${m.mutate.join(' ')} against ${m.tests.length} test files`);
+  const started = Date.now();
+  const cwd = process.cwd();
+  process.chdir(repo);
+  let results: StrykerMutantResult[];
+  try {
+    results = (await new Stryker(options as never).runMutationTest()) as unknown as StrykerMutantResult[];
+  } finally {
+    process.chdir(cwd);
+  }
+  const durationS = (Date.now() - started) / 1000;
+  const count = (s: string) => results.filter((r) => r.status === s).length;
+  const survivors: SurvivorRecord[] = results
+    .filter((r) => r.status === 'Survived' || r.status === 'NoCoverage')
+    .map((r) => {
+      const file = r.fileName.startsWith(repo) ? r.fileName.slice(repo.length).replace(/^\/+/, '') : r.fileName;
+      const text = sourceLine(repo, file, r.location.start.line);
+      const eq = EQUIVALENTS.find(
+        (e) => e.file === file && e.mutator === r.mutatorName && text.includes(e.line) && (r.replacement ?? '').includes(e.replacement),
+      );
+      return {
+        file,
+        line: r.location.start.line,
+        mutator: r.mutatorName,
+        original: text.trim(),
+        replacement: (r.replacement ?? '').replace(/\s+/g, ' ').slice(0, 120),
+        status: r.status,
+        ...(eq ? { reason: eq.reason } : {}),
+      };
+    })
+    .sort((a, b) => a.file.localeCompare(b.file) || a.line - b.line);
+  const killed = count('Killed');
+  const timeout = count('Timeout');
+  const invalid = count('CompileError') + count('RuntimeError');
+  const equivalent = survivors.filter((s) => s.reason).length;
+  // Ignored: mutants of left-out mutators; compile and runtime errors are not valid mutants either.
+  const valid = killed + timeout + count('Survived') + count('NoCoverage') - equivalent;
+  return {
+    name: m.name,
+    what: m.what,
+    mutate: m.mutate,
+    tests: m.tests,
+    total: results.length,
+    killed,
+    timeout,
+    survived: count('Survived'),
+    noCoverage: count('NoCoverage'),
+    invalid,
+    equivalent,
+    score: valid > 0 ? (100 * (killed + timeout)) / valid : NaN,
+    durationS,
+    survivors,
+  };
+}
+
+const TARGET = 90;
+
+/** What changed since a module's stored run (printed under it, so a reader knows which survivors are already killed). */
+export const AFTER_RUN: Record<string, string> = {
+  carbon:
+    'After this run, test/carbon/record-fields.test.ts gained a before-the-series window that does not start at t = 0; it kills the survivor `before += b + a` (checked by planting it by hand). Not re-run: 25 min of a shared CPU.',
+  'report-figures':
+    'After this run, test/report/model-figures.test.ts gained three models with no common batch (kills `r.model !== m`), a model whose own largest batch exceeds the common one (kills the `() => undefined` and `false` mutants of line 25), unsorted rows for latency (kills the three line-30 mutants) and a negative teacher figure (kills 2 of the 5 `true` mutants of `ratio`; the other 3 replace a sub-condition whose failure gives NaN, which finite() turns into undefined: equivalent, but they print the same and are left listed). Not re-run. The `true` mutant of line 64 left listed is the `inf.inferences > 0` one (equivalent, like its `>=` twin); the others of that line were killed.',
+  'break-even':
+    "After this run, test/report/breakeven-edges.test.ts gained a partly unknown teacher training (kills `teacherPhases.some`), the sentence without a range and its saving (kill the `'Stryker was here!'` and `teacher + student` survivors; checked by planting them by hand). Not re-run.",
+};
+
+export function mutationMarkdown(results: ModuleResult[], notRun: MutationModule[]): string {
+  const lines: string[] = [
+    '# Mutation testing',
+    '',
+    "StrykerJS (`@stryker-mutator/core` with `@stryker-mutator/tap-runner`, node's test runner printing TAP), one run per module,",
+    'concurrency 1, each module against only the test files that cover it. `npm run bench -- mutation [MODULE...]` regenerates',
+    'this file (`reports/bench/mutation.json` holds every survivor); `-- mutation --render` re-applies the equivalence judgements',
+    'of bench/mutation.ts to the stored survivors without running anything. Score = (killed + timed out) / (killed + timed out',
+    `+ survived + no coverage - survivors judged equivalent); "left out": mutants of mutators excluded for the module, and`,
+    `compile or runtime errors. Target: ${TARGET} % in every module.`,
+    '',
+    '| module | what it computes | mutants | left out | killed | timeout | survived | no coverage | equivalent | score | target | time |',
+    '|---|---|---|---|---|---|---|---|---|---|---|---|',
+    ...results.map(
+      (r) =>
+        `| ${r.name} | ${r.what} | ${r.total} | ${r.total - r.killed - r.timeout - r.survived - r.noCoverage} | ${r.killed} | ${r.timeout} | ${r.survived} | ${r.noCoverage} | ${r.equivalent} | ${r.score.toFixed(1)} % | ${r.score >= TARGET ? 'reached' : 'NOT reached'} | ${Math.round(r.durationS)} s |`,
+    ),
+    ...notRun.map((m) => `| ${m.name} | ${m.what} | not run | | | | | | | | | |`),
+    '',
+  ];
+  for (const r of results) {
+    const m = MUTATION_MODULES.find((x) => x.name === r.name);
+    const excluded = m?.excludedMutations?.length ? ` Mutators left out: ${m.excludedMutations.join(', ')}.` : '';
+    lines.push(
+      `## ${r.name}`,
+      '',
+      `Mutated: ${r.mutate.map((x) => `\`${x}\``).join(', ')}. Tests: ${r.tests.map((t) => `\`${t}\``).join(', ')}.${excluded}`,
+      '',
+    );
+    if (AFTER_RUN[r.name]) lines.push(AFTER_RUN[r.name], '');
+    const eq = r.survivors.filter((s) => s.reason);
+    const open = r.survivors.filter((s) => !s.reason);
+    if (eq.length > 0) {
+      lines.push(
+        'Survivors judged equivalent:',
+        '',
+        '| file:line | mutator | original | replacement | why equivalent |',
+        '|---|---|---|---|---|',
+      );
+      for (const s of eq)
+        lines.push(`| ${s.file}:${s.line} | ${s.mutator} | \`${cell(s.original)}\` | \`${cell(s.replacement)}\` | ${cell(s.reason!)} |`);
+      lines.push('');
+    }
+    if (open.length > 0) {
+      lines.push(
+        'Survivors not judged equivalent (tests could kill them):',
+        '',
+        '| file:line | mutator | status | original | replacement |',
+        '|---|---|---|---|---|',
+      );
+      for (const s of open)
+        lines.push(`| ${s.file}:${s.line} | ${s.mutator} | ${s.status} | \`${cell(s.original)}\` | \`${cell(s.replacement)}\` |`);
+      lines.push('');
+    }
+  }
+  return lines.join('\n') + '\n';
+}
+
+const cell = (s: string) => s.replace(/\|/g, '\\|').replace(/`/g, "'").slice(0, 140);
+
+/**
+ * Runs the named modules (all when none is named), merges them into reports/bench/mutation.json (results of
+ * modules not run this time are kept from the last run) and rewrites reports/bench/mutation.md.
+ */
+export async function runMutationBench(repo: string, outDir: string, names: string[], log: (s: string) => void): Promise<ModuleResult[]> {
+  if (names.includes('--render')) return renderMutationBench(outDir);
+  const unknown = names.filter((n) => !MUTATION_MODULES.some((m) => m.name === n));
+  if (unknown.length > 0)
+    throw new Error(`unknown mutation module(s) ${unknown.join(', ')}; known: ${MUTATION_MODULES.map((m) => m.name).join(', ')}`);
+  const chosen = names.length > 0 ? names.map((n) => MUTATION_MODULES.find((m) => m.name === n)!) : MUTATION_MODULES;
+  const jsonPath = join(outDir, 'mutation.json');
+  let previous: ModuleResult[] = [];
+  try {
+    previous = (JSON.parse(readFileSync(jsonPath, 'utf8')) as { modules: ModuleResult[] }).modules;
+  } catch {
+    /* first run */
+  }
+  const byName = new Map(previous.map((r) => [r.name, r]));
+  for (const m of chosen) {
+    let r: ModuleResult;
+    try {
+      r = await runMutationModule(repo, m, log);
+    } catch (e) {
+      log(`mutation ${m.name} FAILED: ${(e as Error).message}`);
+      continue;
+    }
+    log(
+      `mutation ${m.name}: ${r.score.toFixed(1)} % (${r.killed + r.timeout} killed of ${r.total}, ${r.survived} survived, ${r.noCoverage} no coverage, ${r.equivalent} equivalent) in ${Math.round(r.durationS)} s`,
+    );
+    byName.set(m.name, r);
+    writeFileSync(
+      jsonPath,
+      JSON.stringify({ tool: strykerVersion(repo), modules: MUTATION_MODULES.flatMap((x) => byName.get(x.name) ?? []) }, null, 2) + '\n',
+    );
+    const done = MUTATION_MODULES.flatMap((x) => byName.get(x.name) ?? []);
+    writeFileSync(
+      join(outDir, 'mutation.md'),
+      mutationMarkdown(
+        done,
+        MUTATION_MODULES.filter((x) => !byName.has(x.name)),
+      ),
+    );
+  }
+  const results = MUTATION_MODULES.flatMap((x) => byName.get(x.name) ?? []);
+  writeFileSync(
+    join(outDir, 'mutation.md'),
+    mutationMarkdown(
+      results,
+      MUTATION_MODULES.filter((x) => !byName.has(x.name)),
+    ),
+  );
+  return results;
+}
+
+function strykerVersion(repo: string): string {
+  try {
+    return `@stryker-mutator/core ${(JSON.parse(readFileSync(join(repo, 'node_modules/@stryker-mutator/core/package.json'), 'utf8')) as { version: string }).version}`;
+  } catch {
+    return '@stryker-mutator/core';
+  }
+}
+
+/**
+ * `npm run bench -- mutation --render`: applies the current EQUIVALENTS judgements to the survivors stored in
+ * reports/bench/mutation.json (no mutant is run again) and rewrites the scores and reports/bench/mutation.md.
+ */
+export function renderMutationBench(outDir: string): ModuleResult[] {
+  const jsonPath = join(outDir, 'mutation.json');
+  const stored = JSON.parse(readFileSync(jsonPath, 'utf8')) as { tool: string; modules: ModuleResult[] };
+  const modules = stored.modules.map((r) => {
+    const survivors = r.survivors.map((sv): SurvivorRecord => {
+      const eq = EQUIVALENTS.find(
+        (e) => e.file === sv.file && e.mutator === sv.mutator && sv.original.includes(e.line) && sv.replacement.includes(e.replacement),
+      );
+      const { reason: _old, ...rest } = sv;
+      return eq ? { ...rest, reason: eq.reason } : rest;
+    });
+    const equivalent = survivors.filter((x) => x.reason).length;
+    const valid = r.killed + r.timeout + r.survived + r.noCoverage - equivalent;
+    return { ...r, survivors, equivalent, score: valid > 0 ? (100 * (r.killed + r.timeout)) / valid : NaN };
+  });
+  writeFileSync(jsonPath, JSON.stringify({ ...stored, modules }, null, 2) + '\n');
+  writeFileSync(
+    join(outDir, 'mutation.md'),
+    mutationMarkdown(
+      modules,
+      MUTATION_MODULES.filter((m) => !modules.some((r) => r.name === m.name)),
+    ),
+  );
+  return modules;
+}
