@@ -177,6 +177,24 @@ export interface MeterRecord {
   /** CPU seconds the sampler thread used, and its share of the run's wall time on one core. */
   samplerCpuS: number;
   samplerCpuShare: number;
+  /** Devices with readings outside what they can physically draw (measurement/plausibility.ts); absent or empty: none. */
+  implausible?: ImplausibleReadings[];
+}
+
+/** Readings of one device outside [0, its ceiling]: kept in the trace, but the device's figures are not trustworthy. */
+export interface ImplausibleReadings {
+  device: string;
+  /** The most the device can draw, watts, and why. */
+  ceilingW: number;
+  basis: string;
+  /** Readings outside [0, ceilingW] (or not a number). */
+  count: number;
+  /** Extremes of those readings, watts. */
+  maxW: number;
+  minW: number;
+  /** Seconds since the meter started: first and last such reading. */
+  firstT: number;
+  lastT: number;
 }
 
 export const SCHEMA_VERSION = 1;

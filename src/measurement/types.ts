@@ -106,4 +106,6 @@ export interface Trace {
   /** CPU seconds spent by the sampler thread itself and the helper processes its sources run (nvidia-smi). */
   samplerCpuS: number;
   intervalMs: number;
+  /** samples.csv could not be written (from some time on): the cause, naming the file. The samples above are complete. */
+  writeError?: string;
 }

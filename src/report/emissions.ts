@@ -12,7 +12,7 @@
  * the run recorded that the machine has no GPU.
  */
 import { createHash } from 'node:crypto';
-import { stringify } from 'csv-stringify/sync';
+import { stringifyCsv } from './csv.js';
 import type { RunJson } from '../core/contract.js';
 import type { DomainEnergy } from '../measurement/windows.js';
 import { country } from '../carbon/iso3166.js';
@@ -148,5 +148,5 @@ export function emissionsCsv(run: RunJson): string {
   };
   const rows = run.phases.map((p) => row(p.name, p.endedAt, p.durationS, p.domains, p.energyJ, p.gCO2e));
   if (run.totals) rows.push(row('total', run.endedAt, run.totals.durationS, run.totals.domains, run.totals.energyJ, c?.gCO2e));
-  return stringify([[...CODECARBON_COLUMNS], ...rows.map((r) => CODECARBON_COLUMNS.map((k) => r[k]))]);
+  return stringifyCsv([[...CODECARBON_COLUMNS], ...rows.map((r) => CODECARBON_COLUMNS.map((k) => r[k]))]);
 }

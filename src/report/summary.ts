@@ -1,5 +1,5 @@
 /** summary.csv (a row per model) and inference.csv (every model at every batch size), written with csv-stringify. */
-import { stringify } from 'csv-stringify/sync';
+import { stringifyCsv } from './csv.js';
 import type { RunJson } from '../core/contract.js';
 import { modelFigures } from './metrics.js';
 
@@ -61,11 +61,11 @@ export function summaryCsv(run: RunJson): string {
     f.latency?.batchSize ?? '',
     run.status,
   ]);
-  return stringify([SUMMARY_COLUMNS, ...rows]);
+  return stringifyCsv([SUMMARY_COLUMNS, ...rows]);
 }
 
 export function inferenceCsv(run: RunJson): string {
-  return stringify([
+  return stringifyCsv([
     [
       'model',
       'batch_size',

@@ -16,7 +16,14 @@ import {
   type RunJson,
   type RunStatus,
 } from '../core/contract.js';
-import { writeJsonAtomic } from '../core/files.js';
+import { FileWriteError, writeFileAtomic } from '../core/files.js';
+import { checkPlausibility, powerCeilings } from '../measurement/plausibility.js';
+
+/**
+ * The most phases one run records. Each phase is a record in run.json, a row in the CSVs and a band in
+ * the charts: a workload that marks every step would drown the run (and its report) in phases.
+ */
+export const MAX_PHASES = 10_000;
 
 /** The run.json fields the recorder fills itself; every other (optional) field of the contract comes in through RecorderOptions.fields. */
 type RecorderOwned =
@@ -98,7 +105,12 @@ export class RunRecorder {
   static async begin(opts: RecorderOptions): Promise<RunRecorder> {
     const meter = await Meter.start({ intervalMs: opts.intervalMs, csvPath: join(opts.dir, 'samples.csv'), sources: opts.sources });
     const rec = new RunRecorder(opts, meter);
-    writeJsonAtomic(rec.runPath, rec.skeleton('running'));
+    try {
+      writeFileAtomic(rec.runPath, JSON.stringify(rec.skeleton('running'), null, 2) + '\n');
+    } catch (e) {
+      await meter.stop().catch(() => undefined);
+      throw e;
+    }
     return rec;
   }
 
@@ -110,8 +122,12 @@ export class RunRecorder {
     this.baselineWindow = { name: 'idle-baseline', t0, t1 };
   }
 
-  /** Starts a phase now, ending the one in progress. */
+  /** Starts a phase now, ending the one in progress. Throws, marking nothing, past MAX_PHASES. */
   phase(name: string, model?: string): void {
+    if (this.phases.length + (this.open ? 1 : 0) >= MAX_PHASES)
+      throw new Error(
+        `too many phases: a run records at most ${MAX_PHASES.toLocaleString('en-US')}, and "${name.slice(0, 60)}" would be one more; mark fewer, longer phases (one per epoch rather than one per step)`,
+      );
     const t = this.meter.mark(name);
     this.closePhase(t);
     this.open = { name, model, t0: t };
@@ -182,6 +198,11 @@ export class RunRecorder {
     const endT = this.meter.now();
     this.closePhase(endT);
     const trace = await this.meter.stop();
+    // samples.csv that could not be written makes the run failed: its raw data is incomplete.
+    if (trace.writeError && status === 'completed') {
+      status = 'failed';
+      error = { message: `${trace.writeError}; the energy figures are complete (kept in memory), samples.csv is not` };
+    }
     let run = this.assemble(trace, status, endT, error);
     if (amend) {
       try {
@@ -191,9 +212,51 @@ export class RunRecorder {
         if (status === 'completed') run = { ...run, status: 'failed', error: { message: `finalising the run: ${(e as Error).message}` } };
       }
     }
-    writeJsonAtomic(this.runPath, run);
+    run = this.persist(run);
     this.finished = run;
     return run;
+  }
+
+  /**
+   * Writes run.json atomically. Where it cannot be written (a full disk, a read-only file system),
+   * the run becomes "failed" with the reason, and smaller forms are tried in turn: the whole run
+   * without indentation, then its summary (status, error, totals, carbon; phases left out). Returns
+   * what was written; throws a FileWriteError (run.json left as it was) where nothing could be.
+   */
+  persist(run: RunJson): RunJson {
+    try {
+      writeFileAtomic(this.runPath, JSON.stringify(run, null, 2) + '\n');
+      return run;
+    } catch (e) {
+      if (!(e instanceof FileWriteError)) throw e;
+      const failed: RunJson = {
+        ...run,
+        status: 'failed',
+        error: {
+          message: `${e.message}${run.status !== 'completed' ? ` (the run had ended ${run.status}${run.error ? `: ${run.error.message}` : ''})` : ''}; this run.json is a compact copy`,
+          ...(run.error?.phase ? { phase: run.error.phase } : {}),
+        },
+      };
+      const summary: RunJson = {
+        ...failed,
+        error: { ...failed.error!, message: failed.error!.message.replace(/a compact copy$/, 'a summary: phases, models and inference records did not fit') },
+        environment: {},
+        phases: [],
+        models: [],
+        inference: [],
+        comparisons: undefined,
+        meter: { ...run.meter, notes: [], problems: run.meter.problems.slice(0, 20) },
+      };
+      for (const attempt of [failed, summary]) {
+        try {
+          writeFileAtomic(this.runPath, JSON.stringify(attempt) + '\n');
+          return attempt;
+        } catch (e2) {
+          if (!(e2 instanceof FileWriteError)) throw e2;
+        }
+      }
+      throw new FileWriteError(this.runPath, { code: e.code }, 'run.json still says "running" (the end of the run could not be written)');
+    }
   }
 
   private assemble(
@@ -240,6 +303,14 @@ export class RunRecorder {
       };
     });
     const wall = Math.max(endT, 1e-9);
+    const env = o.environment as { gpus?: { index?: number; powerLimitW?: number }[]; cpu?: { logicalCores?: number }; memoryBytes?: number };
+    const ceilings = powerCeilings(trace.domains, {
+      sources: o.sources,
+      gpus: env.gpus,
+      logicalCores: env.cpu?.logicalCores,
+      memoryBytes: env.memoryBytes,
+    });
+    const plausibility = checkPlausibility(trace.samples, ceilings);
     return {
       ...this.skeleton(status),
       endedAt: clock.iso(endT),
@@ -250,11 +321,12 @@ export class RunRecorder {
         notes: o.notes ?? [],
         domains: trace.domains,
         failed: this.meter.failed,
-        problems: trace.problems,
+        problems: [...plausibility.problems, ...trace.problems],
         samplesFile: 'samples.csv',
         sampleCount: trace.samples.length,
         samplerCpuS: trace.samplerCpuS,
         samplerCpuShare: trace.samplerCpuS / wall,
+        ...(plausibility.implausible.length > 0 ? { implausible: plausibility.implausible } : {}),
       },
       baseline:
         this.baselineWindow && idle

@@ -18,8 +18,9 @@ export const usage = `Usage: kdbench measure [options] -- CMD [ARGS...]
 
 Runs CMD (without a shell) and measures the energy of the whole run: each GPU (NVML energy
 counter, else nvidia-smi sampled power), CPU and DRAM (RAPL counters for the whole socket, else an
-estimate for CMD's process tree). CMD's exit code is passed through. Ctrl-C / SIGTERM are
-forwarded to CMD and the run is still written (status "interrupted").
+estimate for CMD's process tree). CMD's exit code is passed through. CMD runs in its own process
+group: Ctrl-C / SIGTERM are forwarded to the group (SIGKILL --kill-after seconds later if it still
+runs) and the run is still written (status "interrupted", exit code 130 / 143).
 
 A workload marks phases by printing lines "::kdbench phase NAME::" on stdout; they start phase
 NAME and are removed from the output. Time before the first marker is phase "main".
@@ -30,6 +31,8 @@ Options:
   --baseline-s S        measure S seconds of idle power before CMD starts (net energy = gross - idle)
   --gpus LIST           measure only these GPUs (NVML / nvidia-smi indices, e.g. 0,2); default all:
                         GPU meters cover the whole GPU, whatever process uses it
+  --kill-after S        after forwarding SIGINT / SIGTERM to CMD's process group, SIGKILL it if it still runs
+                        S seconds later (default 10; 0 to 3600)
   --requests-per-day N  inferences a day in production (an integer >= 1), recorded in run.json for the report
   --quiet               no summary on stderr
 ${CARBON_USAGE}
@@ -40,6 +43,7 @@ const FLAGS = {
   out: { type: 'string' },
   'baseline-s': { type: 'string' },
   gpus: { type: 'string' },
+  'kill-after': { type: 'string' },
   'requests-per-day': { type: 'string' },
   quiet: { type: 'boolean' },
   ...CARBON_FLAGS,
@@ -57,6 +61,7 @@ function fmtJ(j: number): string {
 
 function summary(run: RunJson, dir: string): string {
   const lines = [`kdbench: run ${run.status}; ${dir}/run.json`];
+  if (run.status !== 'completed' && run.error) lines.push(`  ${run.error.message}`);
   const t = run.totals;
   if (t) {
     lines.push(
@@ -95,6 +100,7 @@ export async function run(argv: string[]): Promise<number> {
   const intervalMs = numberFlag('interval-ms', values['interval-ms'], { min: 10, max: 60_000, integer: true }) ?? 100;
   const baselineS = numberFlag('baseline-s', values['baseline-s'], { min: 0, max: 3600 }) ?? 0;
   const requestsPerDay = numberFlag('requests-per-day', values['requests-per-day'], { min: 1, integer: true });
+  const killAfterS = numberFlag('kill-after', values['kill-after'], { min: 0, max: 3600 });
   const carbon = prepareCarbon(carbonOptionsFromFlags(values));
   const gpus = values.gpus === undefined ? undefined : parseGpuList(values.gpus);
   const exe = resolveCommand(cmd);
@@ -109,6 +115,7 @@ export async function run(argv: string[]): Promise<number> {
     baselineS,
     gpus,
     carbon,
+    ...(killAfterS === undefined ? {} : { killAfterS }),
     argv: ['measure', ...argv],
     reproduce: reproduceCommand('measure', values, { tail: [cmd, ...args] }),
     ...(requestsPerDay === undefined ? {} : { reportSettings: { requestsPerDay } }),
