@@ -271,7 +271,8 @@ async function finalise(
   let run = await rec.finish(status, error, amend);
   if (run.status !== status && run.error) opts.progress.log(`the run failed: ${run.error.message}`);
   const end: RunEnd = { dir, run, reportFiles: [] };
-  if (opts.reports !== false) {
+  // run.json had to be cut down to fit (a full disk): no room for reports either, and run.json says so.
+  if (opts.reports !== false && rec.persistedAs === 'full') {
     try {
       end.reportFiles = await writeReports(dir);
     } catch (e) {

@@ -16,7 +16,9 @@ import {
   type RunJson,
   type RunStatus,
 } from '../core/contract.js';
-import { FileWriteError, writeFileAtomic } from '../core/files.js';
+import { UserError } from '../core/errors.js';
+import { closeSync, fstatSync, ftruncateSync, openSync, writeSync } from 'node:fs';
+import { FileWriteError, asWriteError, writeFileAtomic } from '../core/files.js';
 import { checkPlausibility, powerCeilings } from '../measurement/plausibility.js';
 
 /**
@@ -125,7 +127,7 @@ export class RunRecorder {
   /** Starts a phase now, ending the one in progress. Throws, marking nothing, past MAX_PHASES. */
   phase(name: string, model?: string): void {
     if (this.phases.length + (this.open ? 1 : 0) >= MAX_PHASES)
-      throw new Error(
+      throw new UserError(
         `too many phases: a run records at most ${MAX_PHASES.toLocaleString('en-US')}, and "${name.slice(0, 60)}" would be one more; mark fewer, longer phases (one per epoch rather than one per step)`,
       );
     const t = this.meter.mark(name);
@@ -217,39 +219,51 @@ export class RunRecorder {
     return run;
   }
 
+  /** How run.json was last written: whole, or (on a full disk) as a compact copy or a summary. */
+  persistedAs: 'full' | 'compact' | 'summary' | 'none' = 'none';
+
   /**
    * Writes run.json atomically. Where it cannot be written (a full disk, a read-only file system),
    * the run becomes "failed" with the reason, and smaller forms are tried in turn: the whole run
-   * without indentation, then its summary (status, error, totals, carbon; phases left out). Returns
-   * what was written; throws a FileWriteError (run.json left as it was) where nothing could be.
+   * without indentation, then its summary (status, error, totals, carbon; phases, models and
+   * inference left out), and last the summary written over the old run.json in place (where it is no
+   * larger, the blocks the old file frees suffice). Returns what was written; throws a FileWriteError
+   * (run.json left as it was) where nothing could be.
    */
   persist(run: RunJson): RunJson {
     try {
       writeFileAtomic(this.runPath, JSON.stringify(run, null, 2) + '\n');
+      this.persistedAs = 'full';
       return run;
     } catch (e) {
       if (!(e instanceof FileWriteError)) throw e;
-      const failed: RunJson = {
+      const before = run.status !== 'completed' ? ` (the run had ended ${run.status}${run.error ? `: ${run.error.message}` : ''})` : '';
+      const failed = (note: string): RunJson => ({
         ...run,
         status: 'failed',
-        error: {
-          message: `${e.message}${run.status !== 'completed' ? ` (the run had ended ${run.status}${run.error ? `: ${run.error.message}` : ''})` : ''}; this run.json is a compact copy`,
-          ...(run.error?.phase ? { phase: run.error.phase } : {}),
-        },
-      };
+        error: { message: `${e.message}${before}; ${note}`, ...(run.error?.phase ? { phase: run.error.phase } : {}) },
+      });
+      const compact = failed('this run.json is a compact copy (no report was written)');
+      const c = run.carbon;
       const summary: RunJson = {
-        ...failed,
-        error: { ...failed.error!, message: failed.error!.message.replace(/a compact copy$/, 'a summary: phases, models and inference records did not fit') },
+        ...failed('this run.json is a summary: phases, models and inference records did not fit (no report was written)'),
         environment: {},
         phases: [],
         models: [],
         inference: [],
         comparisons: undefined,
-        meter: { ...run.meter, notes: [], problems: run.meter.problems.slice(0, 20) },
+        carbon: c ? { ...c, alternatives: [], equivalents: [], notes: [] } : null,
+        meter: { ...run.meter, notes: [], problems: run.meter.problems.slice(0, 5) },
       };
-      for (const attempt of [failed, summary]) {
+      const attempts: [RunJson, 'compact' | 'summary', (text: string) => void][] = [
+        [compact, 'compact', (t) => writeFileAtomic(this.runPath, t)],
+        [summary, 'summary', (t) => writeFileAtomic(this.runPath, t)],
+        [summary, 'summary', (t) => overwriteInPlace(this.runPath, t)],
+      ];
+      for (const [attempt, form, write] of attempts) {
         try {
-          writeFileAtomic(this.runPath, JSON.stringify(attempt) + '\n');
+          write(JSON.stringify(attempt) + '\n');
+          this.persistedAs = form;
           return attempt;
         } catch (e2) {
           if (!(e2 instanceof FileWriteError)) throw e2;
@@ -363,4 +377,23 @@ function toPhaseRecord(w: WindowEnergy, model: string | undefined, iso: (t: numb
 /** The fields given, without undefined ones (so that run.json has no "key": undefined holes). */
 function definedFields(fields: RunFields | undefined): RunFields {
   return Object.fromEntries(Object.entries(fields ?? {}).filter(([, v]) => v !== undefined && v !== '')) as RunFields;
+}
+
+/**
+ * Last resort on a full disk: `text` written over the file in place, where it is no longer than the
+ * file (so the blocks the file already holds suffice). Not atomic: used only where the atomic writes failed.
+ */
+function overwriteInPlace(path: string, text: string): void {
+  const data = Buffer.from(text);
+  let fd: number | undefined;
+  try {
+    fd = openSync(path, 'r+');
+    if (fstatSync(fd).size < data.length) throw Object.assign(new Error('no room'), { code: 'ENOSPC' });
+    writeSync(fd, data, 0, data.length, 0);
+    ftruncateSync(fd, data.length);
+  } catch (e) {
+    throw asWriteError(e, path);
+  } finally {
+    if (fd !== undefined) closeSync(fd);
+  }
 }
