@@ -113,13 +113,27 @@ export async function runMeasuredCommand(ctx: RunContext, spec: CommandSpec): Pr
       }
     }
   };
+  /** True while any process of the command's group is left (zombies included). */
+  const groupAlive = () => {
+    if (c.pid === undefined) return false;
+    try {
+      process.kill(-c.pid, 0);
+      return true;
+    } catch {
+      return false;
+    }
+  };
   let killed = false;
   let killTimer: NodeJS.Timeout | undefined;
+  let killAt: number | undefined;
+  /** SIGTERM / SIGINT to the group now, SIGKILL to what is left of it `grace` ms later (once). */
   const stopGroup = (sig: NodeJS.Signals) => {
-    if (!running()) return;
+    if (!running() && !groupAlive()) return;
     signalGroup(sig);
-    killTimer ??= setTimeout(() => {
-      if (running()) {
+    if (killTimer) return;
+    killAt = Date.now() + grace;
+    killTimer = setTimeout(() => {
+      if (running() || groupAlive()) {
         killed = true;
         signalGroup('SIGKILL');
       }
@@ -180,6 +194,13 @@ export async function runMeasuredCommand(ctx: RunContext, spec: CommandSpec): Pr
       if (!running()) resolve([c.exitCode, c.signalCode]);
       else c.once('exit', (co, si) => resolve([co, si]));
     });
+    // Stopped by a signal or the time limit: what the command started ends too. The group gets until
+    // the SIGKILL (killGraceMs after the signal) to go; processes that ignore the signal (a shell's
+    // background jobs ignore SIGINT) are killed then. Zombies count as gone after the SIGKILL.
+    if (killAt !== undefined) {
+      while (groupAlive() && !killed && Date.now() < killAt + 50) await new Promise((r) => setTimeout(r, 50));
+      if (killed) await new Promise((r) => setTimeout(r, 100));
+    }
     // Wait for the rest of stdout (the last markers), unless a daemonised grandchild holds it open.
     await Promise.race([streamEnd, new Promise((r) => setTimeout(r, 1000).unref())]);
     filter?.end();

@@ -82,9 +82,10 @@ export async function measureCommand(opts: MeasureOptions): Promise<RunOutcome> 
         return {
           status: 'interrupted',
           error: {
-            message: r.killed
-              ? `interrupted by ${sig}; the command was still running ${killGraceMs / 1000} s later and was killed (SIGKILL to its process group)`
-              : `interrupted by ${sig}; the command exited with code ${r.exitCode}`,
+            message:
+              r.killed && r.signal === 'SIGKILL'
+                ? `interrupted by ${sig}; the command was still running ${killGraceMs / 1000} s later and was killed (SIGKILL to its process group)`
+                : `interrupted by ${sig}; the command exited with code ${r.exitCode}${r.killed ? `; processes it left in its group were still running ${killGraceMs / 1000} s later and were killed (SIGKILL)` : ''}`,
             ...(phase ? { phase } : {}),
           },
           exitCode: signalExitCode(sig),
