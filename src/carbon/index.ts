@@ -86,7 +86,10 @@ export function prepareCarbon(opts: CarbonOptions): PreparedCarbon {
   if (opts.region === undefined && (opts.dataset !== undefined || opts.year !== undefined)) {
     throw new UserError('--carbon-dataset and --carbon-year choose the data for --region; give --region too');
   }
-  if (opts.intensity !== undefined && (!Number.isFinite(opts.intensity) || opts.intensity < 0 || opts.intensity > LIMITS.intensityGPerKWh)) {
+  if (
+    opts.intensity !== undefined &&
+    (!Number.isFinite(opts.intensity) || opts.intensity < 0 || opts.intensity > LIMITS.intensityGPerKWh)
+  ) {
     throw new UserError(`--carbon-intensity: expected a number from 0 to ${LIMITS.intensityGPerKWh}, got "${opts.intensity}"`);
   }
   const { pue, source: pueSource } = resolvePue(opts.pue, opts.puePreset);
@@ -198,8 +201,7 @@ export function prepareCarbon(opts: CarbonOptions): PreparedCarbon {
 export function nonFiniteFields(value: unknown, path = ''): string[] {
   if (typeof value === 'number') return Number.isFinite(value) ? [] : [path || '(value)'];
   if (Array.isArray(value)) return value.flatMap((v, i) => nonFiniteFields(v, `${path}[${i}]`));
-  if (value && typeof value === 'object')
-    return Object.entries(value).flatMap(([k, v]) => nonFiniteFields(v, path ? `${path}.${k}` : k));
+  if (value && typeof value === 'object') return Object.entries(value).flatMap(([k, v]) => nonFiniteFields(v, path ? `${path}.${k}` : k));
   return [];
 }
 

@@ -76,7 +76,10 @@ export function parseSeries(text: string, file: string): IntensitySeries {
     if (fields[1] === '' || !Number.isFinite(g) || g < 0)
       throw fail(line, `field 2 (gCO2e/kWh): expected a non-negative number, got "${fields[1]}"`);
     if (g > LIMITS.intensityGPerKWh)
-      throw fail(line, `field 2 (gCO2e/kWh): ${fields[1]} is above ${LIMITS.intensityGPerKWh}, the most --carbon-intensity accepts (no grid comes near it)`);
+      throw fail(
+        line,
+        `field 2 (gCO2e/kWh): ${fields[1]} is above ${LIMITS.intensityGPerKWh}, the most --carbon-intensity accepts (no grid comes near it)`,
+      );
     const prev = rows[rows.length - 1];
     if (prev && t <= prev.t)
       throw fail(

@@ -73,7 +73,10 @@ main(process.argv.slice(2)).then(
       process.exitCode = 2;
     } else if (e instanceof FileWriteError || isIoError(e)) {
       // The machine's fault (a full disk, a read-only folder): said in words with the path, no stack.
-      const msg = e instanceof FileWriteError ? e.message : `${ioCause(e)}${(e as NodeJS.ErrnoException).path ? `: ${(e as NodeJS.ErrnoException).path}` : ''}`;
+      const msg =
+        e instanceof FileWriteError
+          ? e.message
+          : `${ioCause(e)}${(e as NodeJS.ErrnoException).path ? `: ${(e as NodeJS.ErrnoException).path}` : ''}`;
       process.stderr.write(`kdbench: ${msg}\n`);
       process.exitCode = 1;
     } else if (e instanceof InterruptedError) {

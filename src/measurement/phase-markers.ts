@@ -25,8 +25,7 @@ const NAME = /^[\p{L}\p{N}_][\p{L}\p{N}_ .:/#()+-]*$/u;
 export function checkPhaseName(name: string): string | undefined {
   if (name === '') return 'the name is empty';
   if (name.length > MAX_PHASE_NAME) return `the name is ${name.length} characters long (at most ${MAX_PHASE_NAME})`;
-  if (!NAME.test(name))
-    return 'the name must start with a letter, digit or _ and hold only letters, digits, spaces and _ . : / # ( ) + -';
+  if (!NAME.test(name)) return 'the name must start with a letter, digit or _ and hold only letters, digits, spaces and _ . : / # ( ) + -';
   return undefined;
 }
 

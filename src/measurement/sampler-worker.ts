@@ -56,7 +56,9 @@ function writeCsv(text: string): void {
 
 function csvFailed(e: unknown): void {
   writeError = `cannot write ${init.csvPath}: ${ioCause(e)}`;
-  problems.push(`${writeError}: samples.csv stops at t = ${clock.now().toFixed(2)} s; the readings after it are kept in memory and counted in run.json`);
+  problems.push(
+    `${writeError}: samples.csv stops at t = ${clock.now().toFixed(2)} s; the readings after it are kept in memory and counted in run.json`,
+  );
   try {
     if (fd !== undefined) closeSync(fd);
   } catch {

@@ -37,7 +37,14 @@ export function limitBands<B extends { label: string; t0: number; t1: number }>(
   if (bands.length <= max) return bands;
   let n = 1;
   return groups(bands, max).map((g) => {
-    const b = { ...g[0], label: groupLabel(g.map((x) => x.label), n), t1: g[g.length - 1].t1 };
+    const b = {
+      ...g[0],
+      label: groupLabel(
+        g.map((x) => x.label),
+        n,
+      ),
+      t1: g[g.length - 1].t1,
+    };
     n += g.length;
     return b;
   });

@@ -71,7 +71,9 @@ export async function measureCommand(opts: MeasureOptions): Promise<RunOutcome> 
       const killGraceMs = opts.killAfterS === undefined ? DEFAULT_KILL_GRACE_MS : opts.killAfterS * 1000;
       const r = await runMeasuredCommand(run, { exe: opts.exe, argv0: opts.cmd, args: opts.args, killGraceMs });
       if (r.ignoredMarkers.length > 0) {
-        const lines = [...new Set(r.ignoredMarkers.map((m) => `phase marker ignored (passed through as output): ${m.reason}: "${m.line}"`))];
+        const lines = [
+          ...new Set(r.ignoredMarkers.map((m) => `phase marker ignored (passed through as output): ${m.reason}: "${m.line}"`)),
+        ];
         for (const l of lines.slice(0, 5)) run.progress.log(l);
         run.amend((j) => ({ ...j, meter: { ...j.meter, problems: [...j.meter.problems, ...lines.slice(0, 20)] } }));
       }

@@ -317,7 +317,11 @@ export class RunRecorder {
       };
     });
     const wall = Math.max(endT, 1e-9);
-    const env = o.environment as { gpus?: { index?: number; powerLimitW?: number }[]; cpu?: { logicalCores?: number }; memoryBytes?: number };
+    const env = o.environment as {
+      gpus?: { index?: number; powerLimitW?: number }[];
+      cpu?: { logicalCores?: number };
+      memoryBytes?: number;
+    };
     const ceilings = powerCeilings(trace.domains, {
       sources: o.sources,
       gpus: env.gpus,

@@ -93,7 +93,9 @@ export interface LockHolder {
 function readLock(dir: string): LockHolder | undefined {
   try {
     const v = JSON.parse(readFileSync(join(dir, LOCK_FILE), 'utf8')) as Partial<LockHolder>;
-    return typeof v.pid === 'number' ? { pid: v.pid, host: String(v.host ?? '?'), startedAt: String(v.startedAt ?? '?'), command: String(v.command ?? '') } : undefined;
+    return typeof v.pid === 'number'
+      ? { pid: v.pid, host: String(v.host ?? '?'), startedAt: String(v.startedAt ?? '?'), command: String(v.command ?? '') }
+      : undefined;
   } catch {
     return undefined;
   }
@@ -112,7 +114,8 @@ function holderAlive(h: LockHolder): boolean {
 
 function describeHolder(label: string, dir: string): string {
   const h = readLock(dir);
-  if (!h) return `${label}: another kdbench run is claiming this folder right now (lock ${join(dir, LOCK_FILE)}); a folder holds one run: choose another folder`;
+  if (!h)
+    return `${label}: another kdbench run is claiming this folder right now (lock ${join(dir, LOCK_FILE)}); a folder holds one run: choose another folder`;
   const who = `pid ${h.pid} on ${h.host}, since ${h.startedAt}${h.command ? `: ${h.command}` : ''}`;
   return holderAlive(h)
     ? `${label}: another kdbench run is using this folder (${who}); a folder holds one run: choose another folder`
@@ -139,7 +142,8 @@ export function checkOutDir(out: string | undefined): void {
   if (out.trim() === '') throw new UserError(`--out: expected a folder, got an empty value`);
   const dir = resolve(out);
   const special = specialFileSystem(dir);
-  if (special) throw new UserError(`${label}: on the ${special} file system (a view of the kernel, not storage); choose a folder on a disk`);
+  if (special)
+    throw new UserError(`${label}: on the ${special} file system (a view of the kernel, not storage); choose a folder on a disk`);
   let isDir: boolean;
   try {
     isDir = statSync(dir).isDirectory();
@@ -156,7 +160,9 @@ export function checkOutDir(out: string | undefined): void {
   const entries = readdirSync(dir);
   if (entries.includes(LOCK_FILE)) throw new UserError(describeHolder(label, dir));
   if (entries.length > 0)
-    throw new UserError(`${label}: the folder exists and is not empty${previousRun(dir)}; an existing run is never overwritten (choose a new folder)`);
+    throw new UserError(
+      `${label}: the folder exists and is not empty${previousRun(dir)}; an existing run is never overwritten (choose a new folder)`,
+    );
   writable(label, dir);
 }
 
@@ -188,7 +194,12 @@ export interface ClaimedDir {
  * name where another run has it, and refuses a folder that holds anything else.
  */
 function lock(dir: string, label: string, argv: string[]): void {
-  const info: LockHolder = { pid: process.pid, host: hostname(), startedAt: new Date().toISOString(), command: argv.join(' ').slice(0, 300) };
+  const info: LockHolder = {
+    pid: process.pid,
+    host: hostname(),
+    startedAt: new Date().toISOString(),
+    command: argv.join(' ').slice(0, 300),
+  };
   const path = join(dir, LOCK_FILE);
   const tmp = `${path}.tmp-${process.pid}`;
   try {
@@ -216,7 +227,9 @@ function lock(dir: string, label: string, argv: string[]): void {
   const others = readdirSync(dir).filter((f) => f !== LOCK_FILE && !f.startsWith(`${LOCK_FILE}.tmp-`));
   if (others.length > 0) {
     rmSync(path, { force: true });
-    throw new UserError(`${label}: the folder exists and is not empty${previousRun(dir)}; an existing run is never overwritten (choose a new folder)`);
+    throw new UserError(
+      `${label}: the folder exists and is not empty${previousRun(dir)}; an existing run is never overwritten (choose a new folder)`,
+    );
   }
 }
 
@@ -262,7 +275,12 @@ function readdirSafe(dir: string): string[] {
  * reportsRoot/<time>-<label> is made, never reusing an existing one. Either way the folder is locked
  * for this run until release(). `argv` names the holder in a second run's refusal.
  */
-export function claimRunDir(out: string | undefined, label: string, reportsRoot = 'reports', argv: string[] = process.argv.slice(1)): ClaimedDir {
+export function claimRunDir(
+  out: string | undefined,
+  label: string,
+  reportsRoot = 'reports',
+  argv: string[] = process.argv.slice(1),
+): ClaimedDir {
   if (out !== undefined) {
     checkOutDir(out);
     const dir = resolve(out);

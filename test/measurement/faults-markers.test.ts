@@ -85,7 +85,10 @@ test(`a run refuses phase ${MAX_PHASES + 1} with a UserError saying the limit; t
           argv: ['t'],
           environment: {},
           intervalMs: 1000,
-          selection: selectSources({ intervalMs: 1000, env: { KDBENCH_NVML_LIB: join(tmp, 'none'), KDBENCH_NVIDIA_SMI: '', KDBENCH_POWERCAP_ROOT: join(tmp, 'none'), PATH: '' } }),
+          selection: selectSources({
+            intervalMs: 1000,
+            env: { KDBENCH_NVML_LIB: join(tmp, 'none'), KDBENCH_NVIDIA_SMI: '', KDBENCH_POWERCAP_ROOT: join(tmp, 'none'), PATH: '' },
+          }),
           carbon: prepareCarbon({}),
           progress: { begin: () => {}, update: () => {}, end: () => {}, log: () => {} },
           reports: false,
@@ -95,7 +98,8 @@ test(`a run refuses phase ${MAX_PHASES + 1} with a UserError saying the limit; t
           for (let i = 0; i <= MAX_PHASES; i++) await ctx.phase(`step-${i}`);
         },
       ),
-      (e: unknown) => e instanceof UserError && /too many phases: a run records at most 10,000, and "step-10000" would be one more/.test(e.message),
+      (e: unknown) =>
+        e instanceof UserError && /too many phases: a run records at most 10,000, and "step-10000" would be one more/.test(e.message),
     );
     const run = JSON.parse(readFileSync(join(dir, 'run.json'), 'utf8')) as { status: string; phases: unknown[] };
     assert.equal(run.status, 'failed');

@@ -26,11 +26,20 @@ const domain = (device: string, method: DomainInfo['method'] = 'counter'): Domai
   scope: 'test',
   uncertainty: { relative: 0, absoluteW: 0, basis: 'test' },
 });
-const samples = (device: string, watts: number[]): Sample[] => watts.map((powerW, i) => ({ t: i * 0.1, device, powerW, energyJ: 0, phase: 'p' }));
+const samples = (device: string, watts: number[]): Sample[] =>
+  watts.map((powerW, i) => ({ t: i * 0.1, device, powerW, energyJ: 0, phase: 'p' }));
 
 test('ceilings: twice the GPU power limit where known, else stated per source; estimates from their own model', () => {
   const c = powerCeilings(
-    [domain('gpu:0'), domain('gpu:1'), domain('cpu:package-0'), domain('dram:0'), domain('psys'), domain('cpu', 'estimated'), domain('dram', 'estimated')],
+    [
+      domain('gpu:0'),
+      domain('gpu:1'),
+      domain('cpu:package-0'),
+      domain('dram:0'),
+      domain('psys'),
+      domain('cpu', 'estimated'),
+      domain('dram', 'estimated'),
+    ],
     {
       gpus: [{ index: 0, powerLimitW: 300 }],
       logicalCores: 8,

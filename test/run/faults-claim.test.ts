@@ -74,7 +74,8 @@ test('six processes claim one folder at the same moment: exactly one gets it', a
     ),
   );
   assert.equal(outs.filter((o) => o === 'won').length, 1, outs.join('\n'));
-  for (const o of outs.filter((x) => x !== 'won')) assert.match(o, /refused: .*(another kdbench run|a kdbench run that no longer runs|not empty)/);
+  for (const o of outs.filter((x) => x !== 'won'))
+    assert.match(o, /refused: .*(another kdbench run|a kdbench run that no longer runs|not empty)/);
 });
 
 test('kdbench measure twice into one --out: the second exits 2 naming the first; the folder holds one run', async () => {
@@ -94,7 +95,7 @@ test('kdbench measure twice into one --out: the second exits 2 naming the first;
   assert.ok(!readdirSync(out).includes(LOCK_FILE), 'the lock is gone once the run ended');
 });
 
-test('a run that gives up before measuring removes only what it made: a user\'s empty folder stays, new parents go', () => {
+test("a run that gives up before measuring removes only what it made: a user's empty folder stays, new parents go", () => {
   const mine = join(tmp, 'users-own');
   mkdirSync(mine);
   const a = claimRunDir(mine, 'x');
@@ -115,7 +116,7 @@ test('a run that gives up before measuring removes only what it made: a user\'s 
   assert.deepEqual(readdirSync(shared), ['notes.txt'], 'what this run did not write stays');
 });
 
-test('kdbench run with a backend that cannot load: exit 2, the user\'s own empty --out folder stays', () => {
+test("kdbench run with a backend that cannot load: exit 2, the user's own empty --out folder stays", () => {
   const out = join(tmp, 'empty-out');
   mkdirSync(out);
   const r = kdbench(['run', '--quick', '--backend', 'tensorflow-gpu', '--out', out], 120_000);
@@ -127,7 +128,11 @@ test('kdbench run with a backend that cannot load: exit 2, the user\'s own empty
 test('--out through a file, under /proc or /sys: exit 2 at once, the path and the cause, no stack', () => {
   const file = join(tmp, 'a-file');
   writeFileSync(file, 'x');
-  assertClean(kdbench(['measure', '--out', join(file, 'run'), '--', 'true']), 2, /--out .*a-file\/run: .*(ENOTDIR|is a file, not a folder)/);
+  assertClean(
+    kdbench(['measure', '--out', join(file, 'run'), '--', 'true']),
+    2,
+    /--out .*a-file\/run: .*(ENOTDIR|is a file, not a folder)/,
+  );
   for (const [out, fs] of [
     ['/proc/kdbench-test-run', 'proc'],
     ['/sys/kernel/kdbench-test-run', 'sysfs'],
@@ -152,7 +157,11 @@ test('a read-only file system: --out refused with EROFS (exit 2); kdbench report
   try {
     spawnSync('cp', ['-r', src, join(mnt, 'run')]);
     remountReadOnly(mnt);
-    assertClean(kdbench(['measure', '--out', join(mnt, 'new'), '--', 'true']), 2, /--out .*\/new: cannot write in .*read-only file system \(EROFS\)/);
+    assertClean(
+      kdbench(['measure', '--out', join(mnt, 'new'), '--', 'true']),
+      2,
+      /--out .*\/new: cannot write in .*read-only file system \(EROFS\)/,
+    );
     const rep = kdbench(['report', join(mnt, 'run')]);
     assertClean(rep, 1, new RegExp(`cannot write ${join(mnt, 'run')}/[a-z-]+\\.[a-z]+: read-only file system \\(EROFS\\)`));
     assert.deepEqual(

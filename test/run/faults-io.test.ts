@@ -27,9 +27,13 @@ const env: NodeJS.ProcessEnv = {
 const readRun = (dir: string) => JSON.parse(readFileSync(join(dir, 'run.json'), 'utf8')) as RunJson;
 const noStack = (stderr: string) => assert.doesNotMatch(stderr, /internal error|\n\s+at /, `no stack trace:\n${stderr}`);
 const tmpFiles = (dir: string): string[] =>
-  existsSync(dir) ? readdirSync(dir, { recursive: true }).map(String).filter((f) => f.includes('.tmp-')) : [];
+  existsSync(dir)
+    ? readdirSync(dir, { recursive: true })
+        .map(String)
+        .filter((f) => f.includes('.tmp-'))
+    : [];
 
-test('measure -- yes, its reader goes after two lines: no crash, the command\'s pipe closed too, run failed with the reason, reported', async () => {
+test("measure -- yes, its reader goes after two lines: no crash, the command's pipe closed too, run failed with the reason, reported", async () => {
   const out = join(tmp, 'epipe');
   const p = spawn(process.execPath, [CLI, 'measure', '--quiet', '--out', out, '--', 'yes'], { env, stdio: ['ignore', 'pipe', 'pipe'] });
   let stderr = '';
@@ -86,7 +90,7 @@ test('a full disk before the run: exit 2 naming --out and ENOSPC; nothing left b
   }),
 );
 
-test('room for the lock only: samples.csv cannot be written, exit 1 naming it; the user\'s own empty folder stays', { skip: noMount }, () =>
+test("room for the lock only: samples.csv cannot be written, exit 1 naming it; the user's own empty folder stays", { skip: noMount }, () =>
   onSmallDisk(() => {
     const out = join(mnt, 'mine');
     mkdirSync(out);
@@ -94,7 +98,12 @@ test('room for the lock only: samples.csv cannot be written, exit 1 naming it; t
     const r = measure(out, ['true']);
     noStack(r.stderr);
     assert.equal(r.status, 1, r.stderr);
-    assert.match(r.stderr, new RegExp(`cannot write ${out}/samples\\.csv: no space left on the device \\(ENOSPC\\); the run could not start; nothing was measured`));
+    assert.match(
+      r.stderr,
+      new RegExp(
+        `cannot write ${out}/samples\\.csv: no space left on the device \\(ENOSPC\\); the run could not start; nothing was measured`,
+      ),
+    );
     assert.deepEqual(readdirSync(out), [], 'its own folder, empty as it was');
   }),
 );
@@ -108,18 +117,24 @@ const filler = (leave: number) => [
     `setTimeout(()=>{},600)`,
 ];
 
-test('the workload fills the disk to 0 during the run: run.json ends "failed" with ENOSPC and the file, no reports, exit 1', { skip: noMount }, () =>
-  onSmallDisk(() => {
-    const out = join(mnt, 'run');
-    const r = measure(out, filler(0));
-    noStack(r.stderr);
-    assert.equal(r.status, 1, r.stderr);
-    const run = readRun(out);
-    assert.equal(run.status, 'failed', 'not left "running"');
-    assert.match(run.error!.message, new RegExp(`cannot write ${out}/(samples\\.csv|run\\.json): no space left on the device \\(ENOSPC\\)`));
-    for (const f of REPORT_FILES) assert.ok(!existsSync(join(out, f)), `${f}: no half-written report`);
-    assert.deepEqual(tmpFiles(mnt), []);
-  }),
+test(
+  'the workload fills the disk to 0 during the run: run.json ends "failed" with ENOSPC and the file, no reports, exit 1',
+  { skip: noMount },
+  () =>
+    onSmallDisk(() => {
+      const out = join(mnt, 'run');
+      const r = measure(out, filler(0));
+      noStack(r.stderr);
+      assert.equal(r.status, 1, r.stderr);
+      const run = readRun(out);
+      assert.equal(run.status, 'failed', 'not left "running"');
+      assert.match(
+        run.error!.message,
+        new RegExp(`cannot write ${out}/(samples\\.csv|run\\.json): no space left on the device \\(ENOSPC\\)`),
+      );
+      for (const f of REPORT_FILES) assert.ok(!existsSync(join(out, f)), `${f}: no half-written report`);
+      assert.deepEqual(tmpFiles(mnt), []);
+    }),
 );
 
 test('the workload leaves 60 KB: run.json is written, the reports are not; "failed", and how to rebuild them', { skip: noMount }, () =>
@@ -134,6 +149,9 @@ test('the workload leaves 60 KB: run.json is written, the reports are not; "fail
     assert.ok(run.phases.length > 0 && run.totals, 'the measurements are in run.json');
     assert.deepEqual(tmpFiles(mnt), []);
     assert.ok(!existsSync(join(out, 'report.html')));
-    assert.match(run.error!.message, new RegExp(`^writing the reports: cannot write ${out}/\\S+: .*make room, then run "kdbench report ${out}"`));
+    assert.match(
+      run.error!.message,
+      new RegExp(`^writing the reports: cannot write ${out}/\\S+: .*make room, then run "kdbench report ${out}"`),
+    );
   }),
 );

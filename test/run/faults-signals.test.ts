@@ -38,10 +38,14 @@ const alive = (pid: number) => {
 async function start(name: string, flags: string[], script: string) {
   const out = join(tmp, name);
   const pidFile = `${out}.pid`;
-  const p = spawn(process.execPath, [CLI, 'measure', '--quiet', '--out', out, ...flags, '--', 'sh', '-c', script.replace('PIDFILE', pidFile)], {
-    env,
-    stdio: ['ignore', 'pipe', 'pipe'],
-  });
+  const p = spawn(
+    process.execPath,
+    [CLI, 'measure', '--quiet', '--out', out, ...flags, '--', 'sh', '-c', script.replace('PIDFILE', pidFile)],
+    {
+      env,
+      stdio: ['ignore', 'pipe', 'pipe'],
+    },
+  );
   let stdout = '';
   let stderr = '';
   p.stdout.on('data', (d: Buffer) => (stdout += d.toString()));
@@ -61,10 +65,13 @@ test('SIGTERM to kdbench, a command that ignores it: SIGKILL to its group after 
   const waited = (Date.now() - t0) / 1000;
   assert.equal(code, 143, r.stderr());
   assert.ok(waited < 20, `ended ${waited.toFixed(1)} s after SIGTERM, not when the command chose to`);
-  assert.ok(!alive(r.grandchild), 'the command\'s own child went with its process group');
+  assert.ok(!alive(r.grandchild), "the command's own child went with its process group");
   const run = JSON.parse(readFileSync(join(r.out, 'run.json'), 'utf8')) as RunJson;
   assert.equal(run.status, 'interrupted');
-  assert.match(run.error!.message, /interrupted by SIGTERM; the command was still running 1 s later and was killed \(SIGKILL to its process group\)/);
+  assert.match(
+    run.error!.message,
+    /interrupted by SIGTERM; the command was still running 1 s later and was killed \(SIGKILL to its process group\)/,
+  );
   assert.ok(existsSync(join(r.out, 'report.html')), 'the interrupted run is reported');
 });
 
@@ -78,7 +85,10 @@ test('SIGINT: the command exits 0 on it, kdbench still exits 130; what it left r
   assert.ok(!alive(r.grandchild), 'the background job left in the group was killed');
   const run = JSON.parse(readFileSync(join(r.out, 'run.json'), 'utf8')) as RunJson;
   assert.equal(run.status, 'interrupted');
-  assert.match(run.error!.message, /interrupted by SIGINT; the command exited with code 0; processes it left in its group were still running 1 s later and were killed/);
+  assert.match(
+    run.error!.message,
+    /interrupted by SIGINT; the command exited with code 0; processes it left in its group were still running 1 s later and were killed/,
+  );
 });
 
 test('--kill-after takes seconds from 0 to 3600; anything else is a user error before the command runs', () => {

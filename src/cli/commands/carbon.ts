@@ -64,7 +64,8 @@ export async function run(argv: string[]): Promise<number> {
     );
   }
   const bad = nonFiniteFields(record);
-  if (bad.length > 0) throw new UserError(`the result is out of range (${bad.slice(0, 3).join(', ')} not a finite number); give smaller values`);
+  if (bad.length > 0)
+    throw new UserError(`the result is out of range (${bad.slice(0, 3).join(', ')} not a finite number); give smaller values`);
   process.stdout.write(values.json ? `${JSON.stringify(record, null, 2)}\n` : formatCarbon(record));
   return 0;
 }

@@ -135,7 +135,8 @@ export function estimateSuite(suite: Suite, repeats: number): SizeEstimate {
   const params = sized.map((m) => ({ name: m.name, kind: m.kind, params: SIZE_MODELS[m.kind].params(m, shape) }));
   // Every student is trained twice (distilled, and its control); all models stay in memory until the end.
   const students = suite.students.filter((m) => m.kind !== 'saved');
-  const weightsParams = params.reduce((a, p) => a + p.params, 0) + students.reduce((a, m) => a + (SIZE_MODELS[m.kind]?.params(m, shape) ?? 0), 0);
+  const weightsParams =
+    params.reduce((a, p) => a + p.params, 0) + students.reduce((a, m) => a + (SIZE_MODELS[m.kind]?.params(m, shape) ?? 0), 0);
   const weights = F32 * weightsParams;
   let peakTrain = 0;
   let peakWhat = '';
