@@ -21,8 +21,10 @@ export function parseEmbodied(spec: string): EmbodiedDevice {
   const kg = parseMass('embodied', m[2]) / 1000;
   const lifeS = parseDuration('embodied', m[3]);
   if (lifeS <= 0) throw new UserError(`--embodied ${spec}: the lifetime must be more than 0`);
+  if (lifeS < 86400) throw new UserError(`--embodied ${spec}: the lifetime must be at least a day (1d); a device's service life is years`);
   const count = m[4] === undefined ? 1 : Number(m[4]);
-  if (!Number.isInteger(count) || count < 1) throw new UserError(`--embodied ${spec}: the count must be a whole number >= 1`);
+  if (!Number.isInteger(count) || count < 1 || count > 1e6)
+    throw new UserError(`--embodied ${spec}: the count must be a whole number from 1 to 1000000`);
   return { name: m[1], kgCO2e: kg, lifetimeYears: lifeS / YEAR_S, count };
 }
 

@@ -18,7 +18,7 @@ import { applySeries, describeSpan, readSeries, seriesMean, type IntensitySeries
 import { resolvePue } from './pue.js';
 import { embodiedFor, type EmbodiedDevice } from './embodied.js';
 import { equivalents } from './equivalents.js';
-import { JOULES_PER_KWH } from './units.js';
+import { JOULES_PER_KWH, LIMITS } from './units.js';
 
 export type { Intensity } from './intensity.js';
 export { DEFAULT_PUE, PUE_PRESETS } from './pue.js';
@@ -86,8 +86,11 @@ export function prepareCarbon(opts: CarbonOptions): PreparedCarbon {
   if (opts.region === undefined && (opts.dataset !== undefined || opts.year !== undefined)) {
     throw new UserError('--carbon-dataset and --carbon-year choose the data for --region; give --region too');
   }
-  if (opts.intensity !== undefined && (!Number.isFinite(opts.intensity) || opts.intensity < 0)) {
-    throw new UserError(`--carbon-intensity: expected a number >= 0, got "${opts.intensity}"`);
+  if (
+    opts.intensity !== undefined &&
+    (!Number.isFinite(opts.intensity) || opts.intensity < 0 || opts.intensity > LIMITS.intensityGPerKWh)
+  ) {
+    throw new UserError(`--carbon-intensity: expected a number from 0 to ${LIMITS.intensityGPerKWh}, got "${opts.intensity}"`);
   }
   const { pue, source: pueSource } = resolvePue(opts.pue, opts.puePreset);
   const region = opts.region === undefined ? undefined : resolveRegion(opts.region, { dataset: opts.dataset, year: opts.year });
@@ -189,6 +192,17 @@ export function prepareCarbon(opts: CarbonOptions): PreparedCarbon {
     };
   };
   return { intensity, pue, pueSource, ...(region ? { region } : {}), ...(series ? { series } : {}), grams, record };
+}
+
+/**
+ * The fields of a carbon record that hold a number that is not finite (Infinity, NaN), by path
+ * ("gCO2e", "equivalents[2].value"): such a figure must not reach a report as if it were one.
+ */
+export function nonFiniteFields(value: unknown, path = ''): string[] {
+  if (typeof value === 'number') return Number.isFinite(value) ? [] : [path || '(value)'];
+  if (Array.isArray(value)) return value.flatMap((v, i) => nonFiniteFields(v, `${path}[${i}]`));
+  if (value && typeof value === 'object') return Object.entries(value).flatMap(([k, v]) => nonFiniteFields(v, path ? `${path}.${k}` : k));
+  return [];
 }
 
 function altOf(i: Intensity) {

@@ -15,6 +15,7 @@
 import { createHash } from 'node:crypto';
 import { readFileSync } from 'node:fs';
 import { UserError } from '../core/errors.js';
+import { LIMITS } from './units.js';
 /** Joules of all devices from the meter's t = 0 to t. */
 export type CumulativeEnergy = (t: number) => number;
 
@@ -74,6 +75,11 @@ export function parseSeries(text: string, file: string): IntensitySeries {
     const g = Number(fields[1]);
     if (fields[1] === '' || !Number.isFinite(g) || g < 0)
       throw fail(line, `field 2 (gCO2e/kWh): expected a non-negative number, got "${fields[1]}"`);
+    if (g > LIMITS.intensityGPerKWh)
+      throw fail(
+        line,
+        `field 2 (gCO2e/kWh): ${fields[1]} is above ${LIMITS.intensityGPerKWh}, the most --carbon-intensity accepts (no grid comes near it)`,
+      );
     const prev = rows[rows.length - 1];
     if (prev && t <= prev.t)
       throw fail(

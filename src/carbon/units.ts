@@ -6,6 +6,27 @@ import { UserError } from '../core/errors.js';
 
 const J_PER_KWH = 3.6e6;
 
+/**
+ * Bounds on what a flag or file may give, so that every figure derived from them stays a finite
+ * number (1e308MWh is Infinity joules; a gram count near 1e308 overflows once multiplied).
+ */
+export const LIMITS = {
+  /** Ten times the world's yearly electricity use (about 1e20 J): above it, a typo. */
+  energyJ: 1e21,
+  /** A thousand years. */
+  durationS: 1000 * 365.25 * 86400,
+  /** A million tonnes of CO2e for one device. */
+  massG: 1e12,
+  /** The highest grid intensity anywhere is about 1,100 gCO2e/kWh (coal); 5,000 leaves room for any mix. */
+  intensityGPerKWh: 5000,
+} as const;
+
+function bounded(flag: string, value: number, max: number, unit: string, text: string): number {
+  if (!Number.isFinite(value) || value > max)
+    throw new UserError(`--${flag}: "${text}" is too large (at most ${max.toExponential(0).replace('e+', 'e')} ${unit})`);
+  return value;
+}
+
 const ENERGY_UNITS: Record<string, number> = { j: 1, kj: 1e3, mj: 1e6, wh: 3600, kwh: J_PER_KWH, mwh: 1e3 * J_PER_KWH };
 /** A year is 365.25 days (the Julian year), so "5y" includes leap days on average. */
 const DURATION_UNITS: Record<string, number> = { s: 1, m: 60, min: 60, h: 3600, d: 86400, w: 7 * 86400, y: 365.25 * 86400 };
@@ -24,7 +45,7 @@ export function parseEnergy(flag: string, text: string): number {
   if (!m || unit === undefined || !(unit in ENERGY_UNITS)) {
     throw new UserError(`--${flag}: expected a non-negative energy with a unit (J, kJ, MJ, Wh, kWh, MWh), e.g. 1.5kWh; got "${text}"`);
   }
-  return num(m[1], m[2]) * ENERGY_UNITS[unit];
+  return bounded(flag, num(m[1], m[2]) * ENERGY_UNITS[unit], LIMITS.energyJ, 'J', text);
 }
 
 /** Seconds from "90s", "30m", "1.5h", "2d", "5y", or a sum of them ("1h30m"). */
@@ -44,14 +65,14 @@ export function parseDuration(flag: string, text: string): number {
     pos = re.lastIndex;
   }
   if (s.length === 0) throw new UserError(`--${flag}: expected a duration such as 90s, 30m, 1.5h, 5y; got an empty value`);
-  return total;
+  return bounded(flag, total, LIMITS.durationS, 's (1000 years)', text);
 }
 
 /** Grams from "150kg", "0.15t", "1500g", optionally suffixed "CO2e" ("150kgCO2e"). */
 export function parseMass(flag: string, text: string): number {
   const m = new RegExp(`^\\s*${NUMBER}\\s*(g|kg|t)(?:co2e?)?\\s*$`, 'i').exec(text);
   if (!m) throw new UserError(`--${flag}: expected a non-negative mass of CO2e with a unit (g, kg, t), e.g. 150kg; got "${text}"`);
-  return num(m[1], m[2]) * MASS_UNITS[m[3].toLowerCase()];
+  return bounded(flag, num(m[1], m[2]) * MASS_UNITS[m[3].toLowerCase()], LIMITS.massG, 'g', text);
 }
 
 export const JOULES_PER_KWH = J_PER_KWH;

@@ -6,6 +6,7 @@ import { PUE_PRESETS, resolvePue } from '../carbon/pue.js';
 import { parseEmbodied } from '../carbon/embodied.js';
 import { EM_LATEST_YEAR } from '../carbon/datasets.js';
 import type { CarbonOptions } from '../carbon/index.js';
+import { LIMITS } from '../carbon/units.js';
 
 /** parseArgs option definitions shared by every command that converts energy to carbon. */
 export const CARBON_FLAGS = {
@@ -44,7 +45,7 @@ export function carbonOptionsFromFlags(values: Record<string, unknown>): CarbonO
   const pueText = str('pue');
   const embodied = values.embodied as string[] | string | undefined;
   const opts: CarbonOptions = {
-    intensity: numberFlag('carbon-intensity', str('carbon-intensity'), { min: 0, max: 5000 }),
+    intensity: numberFlag('carbon-intensity', str('carbon-intensity'), { min: 0, max: LIMITS.intensityGPerKWh }),
     seriesFile: str('carbon-series'),
     region: str('region'),
     dataset: dataset as DatasetChoice | undefined,

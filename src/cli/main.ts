@@ -4,7 +4,12 @@
  * `run(argv): Promise<number>` (the exit code) and `usage` (its help text).
  */
 import { isUserError, InterruptedError } from '../core/errors.js';
+import { FileWriteError, ioCause, isIoError } from '../core/files.js';
 import { RunInterrupted } from '../run/signals.js';
+
+// A reader that goes away (`kdbench ... | head`) or a closed stderr is not a crash: what is left to
+// say there is dropped, the run (if any) is written as usual, and the exit code says how it ended.
+for (const stream of [process.stdout, process.stderr]) stream.on('error', () => {});
 
 interface Command {
   summary: string;
@@ -71,6 +76,14 @@ main(process.argv.slice(2)).then(
     if (isUserError(e)) {
       process.stderr.write(`kdbench: ${e.message}\n`);
       process.exitCode = 2;
+    } else if (e instanceof FileWriteError || isIoError(e)) {
+      // The machine's fault (a full disk, a read-only folder): said in words with the path, no stack.
+      const msg =
+        e instanceof FileWriteError
+          ? e.message
+          : `${ioCause(e)}${(e as NodeJS.ErrnoException).path ? `: ${(e as NodeJS.ErrnoException).path}` : ''}`;
+      process.stderr.write(`kdbench: ${msg}\n`);
+      process.exitCode = 1;
     } else if (e instanceof InterruptedError) {
       // The run is written (status "interrupted"); exit as a shell reports the signal: 130 for SIGINT, 143 for SIGTERM.
       process.stderr.write(`kdbench: ${e.message}\n`);

@@ -228,6 +228,8 @@ export interface MeterRecord {
   samplerCpuShare: number;
   /** Whether other processes used a measured GPU (measurement/sources/gpu-sharing/); absent where no GPU was measured. */
   gpuSharing?: GpuSharingRecord;
+  /** Devices with readings outside what they can physically draw (measurement/plausibility.ts); absent or empty: none. */
+  implausible?: ImplausibleReadings[];
 }
 
 /**
@@ -273,6 +275,22 @@ export interface ForeignGpuProcess {
    * than kdbench's own processes held GPU device files, for at least a second.
    */
   visible: boolean;
+}
+
+/** Readings of one device outside [0, its ceiling]: kept in the trace, but the device's figures are not trustworthy. */
+export interface ImplausibleReadings {
+  device: string;
+  /** The most the device can draw, watts, and why. */
+  ceilingW: number;
+  basis: string;
+  /** Readings outside [0, ceilingW] (or not a number). */
+  count: number;
+  /** Extremes of those readings, watts. */
+  maxW: number;
+  minW: number;
+  /** Seconds since the meter started: first and last such reading. */
+  firstT: number;
+  lastT: number;
 }
 
 export const SCHEMA_VERSION = 1;

@@ -1,4 +1,5 @@
 import { Worker } from 'node:worker_threads';
+import { FileWriteError } from '../core/files.js';
 import { Clock } from './clock.js';
 import type { FromWorker, ToWorker, WorkerInit } from './sampler-worker.js';
 import type { DomainInfo, SourceSpec, Trace } from './types.js';
@@ -16,6 +17,8 @@ export interface MeterOptions {
  */
 export class Meter {
   private traceP?: Promise<Trace>;
+  /** Set once samples.csv could not be written (the trace goes on in memory): the cause, naming the file. */
+  writeError?: FileWriteError;
 
   private constructor(
     private readonly worker: Worker,
@@ -41,9 +44,14 @@ export class Meter {
     ]);
     if (ready.type !== 'ready') {
       await worker.terminate();
+      if (ready.type === 'error' && ready.path && ready.code) throw new FileWriteError(ready.path, { code: ready.code });
       throw new Error(`energy sampler failed to start: ${ready.type === 'error' ? ready.message : ready.type}`);
     }
-    return new Meter(worker, clock, ready.domains, ready.failed, exited);
+    const meter = new Meter(worker, clock, ready.domains, ready.failed, exited);
+    worker.on('message', (m: FromWorker) => {
+      if (m.type === 'write-error') meter.writeError ??= new FileWriteError(m.path, { code: m.code ?? 'EIO' });
+    });
+    return meter;
   }
 
   now(): number {

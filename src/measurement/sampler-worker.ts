@@ -12,6 +12,7 @@ import { createSource } from './sources/index.js';
 import { readStat } from './proc.js';
 import type { DomainInfo, EnergySource, Sample, SourceSpec, Trace } from './types.js';
 import { SAMPLE_COLUMNS } from '../core/contract.js';
+import { ioCause } from '../core/files.js';
 
 export interface WorkerInit {
   anchor: ClockAnchor;
@@ -23,7 +24,12 @@ export interface WorkerInit {
 export type ToWorker =
   { type: 'phase'; name: string; t: number } | { type: 'attach'; pid: number; ownChildrenS0: number } | { type: 'stop' };
 export type FromWorker =
-  { type: 'ready'; domains: DomainInfo[]; failed: string[] } | { type: 'trace'; trace: Trace } | { type: 'error'; message: string };
+  | { type: 'ready'; domains: DomainInfo[]; failed: string[] }
+  | { type: 'trace'; trace: Trace }
+  /** Failed to start; `path` and `code` where samples.csv could not be written. */
+  | { type: 'error'; message: string; path?: string; code?: string }
+  /** samples.csv could not be written any more (a full disk ...): the trace goes on in memory. */
+  | { type: 'write-error'; message: string; path: string; code?: string };
 
 const init = workerData as WorkerInit;
 const port = parentPort!;
@@ -34,8 +40,38 @@ const problems: string[] = [];
 let phase = '';
 let methods = new Map<string, string>();
 const threadCpu0 = readStat('/proc/thread-self/stat')?.selfS ?? 0;
-const fd = openSync(init.csvPath, 'a');
-writeSync(fd, stringify([[...SAMPLE_COLUMNS]]));
+/** samples.csv while it can be written; undefined once a write failed (the trace goes on in memory). */
+let fd: number | undefined;
+let writeError: string | undefined;
+
+/** Appends to samples.csv; the first failure closes it, is reported, and every later reading stays in memory only. */
+function writeCsv(text: string): void {
+  if (fd === undefined) return;
+  try {
+    writeSync(fd, text);
+  } catch (e) {
+    csvFailed(e);
+  }
+}
+
+function csvFailed(e: unknown): void {
+  writeError = `cannot write ${init.csvPath}: ${ioCause(e)}`;
+  problems.push(
+    `${writeError}: samples.csv stops at t = ${clock.now().toFixed(2)} s; the readings after it are kept in memory and counted in run.json`,
+  );
+  try {
+    if (fd !== undefined) closeSync(fd);
+  } catch {
+    /* closing a file on a failed device may fail too; it is not used again */
+  }
+  fd = undefined;
+  port.postMessage({
+    type: 'write-error',
+    message: writeError,
+    path: init.csvPath,
+    code: (e as NodeJS.ErrnoException)?.code,
+  } satisfies FromWorker);
+}
 
 function poll(sources: EnergySource[]): void {
   const now = clock.now();
@@ -63,10 +99,23 @@ function poll(sources: EnergySource[]): void {
       ]);
     }
   }
-  if (rows.length > 0) writeSync(fd, stringify(rows));
+  if (rows.length > 0) writeCsv(stringify(rows));
 }
 
 async function main(): Promise<void> {
+  try {
+    fd = openSync(init.csvPath, 'a');
+    writeSync(fd, stringify([[...SAMPLE_COLUMNS]]));
+  } catch (e) {
+    port.postMessage({
+      type: 'error',
+      message: `cannot write ${init.csvPath}: ${ioCause(e)}`,
+      path: init.csvPath,
+      code: (e as NodeJS.ErrnoException).code,
+    } satisfies FromWorker);
+    if (fd !== undefined) closeSync(fd);
+    return;
+  }
   const sources: EnergySource[] = [];
   const domains: DomainInfo[] = [];
   const failed: string[] = [];
@@ -121,8 +170,15 @@ async function finish(sources: EnergySource[], domains: DomainInfo[], timer: Nod
     helperCpuS += s.overheadCpuS?.() ?? 0;
     gpuSharing ??= s.sharing?.();
   }
-  fsyncSync(fd);
-  closeSync(fd);
+  if (fd !== undefined) {
+    try {
+      fsyncSync(fd);
+      closeSync(fd);
+      fd = undefined;
+    } catch (e) {
+      csvFailed(e);
+    }
+  }
   const samplerCpuS = (readStat('/proc/thread-self/stat')?.selfS ?? threadCpu0) - threadCpu0 + helperCpuS;
   const trace: Trace = {
     startWallMs: init.anchor.wallMs0,
@@ -133,6 +189,7 @@ async function finish(sources: EnergySource[], domains: DomainInfo[], timer: Nod
     samplerCpuS,
     intervalMs: init.intervalMs,
     ...(gpuSharing ? { gpuSharing } : {}),
+    ...(writeError ? { writeError } : {}),
   };
   port.postMessage({ type: 'trace', trace } satisfies FromWorker);
 }

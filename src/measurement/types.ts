@@ -131,4 +131,6 @@ export interface Trace {
   intervalMs: number;
   /** Whether other processes used a measured GPU (absent where no GPU was measured). */
   gpuSharing?: GpuSharingRecord;
+  /** samples.csv could not be written (from some time on): the cause, naming the file. The samples above are complete. */
+  writeError?: string;
 }

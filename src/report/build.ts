@@ -21,6 +21,8 @@ import { breakEvenBlocks } from './sections/breakeven.js';
 import { comparisonBlocks } from './sections/comparisons.js';
 import { carbonBlocks, inferenceBlocks, phaseBlocks } from './sections/tables.js';
 import { methodologyBlocks } from './sections/methodology.js';
+import { MAX_BANDS, MAX_PHASE_BARS, mergedNote, runForPhaseCharts } from './degrade.js';
+import { implausibleWarnings } from './sections/reliability.js';
 
 export type ChartBlock = Extract<Block, { kind: 'chart' }>;
 
@@ -97,6 +99,7 @@ export function buildReport(
     );
   if (fontProblem) blocks.push(warning(fontProblem));
   for (const pr of samples.problems) blocks.push(warning(pr));
+  blocks.push(...implausibleWarnings(run));
   blocks.push(...decisionBlocks(run, traffic));
   const cmd = measuredCommand(run);
   if (run.kind === 'measure' || !run.suite)
@@ -123,15 +126,20 @@ export function buildReport(
     blocks.push(
       chart('charts/power.png', 'Power over time per device, phases as bands', renderPng(power.config, 1000, 420), [
         `Bands: ${power.bands.map((b, i) => `${i + 1} ${b.label}`).join('; ')}.${power.note ? ` ${power.note}` : ''}`,
+        ...(mergedNote(run.phases.length, MAX_BANDS, 'bands') ? [` ${mergedNote(run.phases.length, MAX_BANDS, 'bands')}`] : []),
       ]),
     );
   } else blocks.push(p('Power over time: n/a (no samples).'));
+  // Past MAX_PHASE_BARS phases the per-phase charts merge consecutive phases (degrade.ts), with a note.
+  const barRun = runForPhaseCharts(run);
+  const barNote = mergedNote(run.phases.length, MAX_PHASE_BARS, 'bars');
   if (run.phases.length > 0)
     blocks.push(
       chart(
         'charts/energy-per-phase.png',
         'Energy per phase',
-        renderPng(energyPerPhaseChart(run), 1000, Math.max(320, 90 + run.phases.length * 28)),
+        renderPng(energyPerPhaseChart(barRun), 1000, Math.max(320, 90 + barRun.phases.length * 28)),
+        barNote ? [barNote] : undefined,
       ),
     );
   const pareto = paretoChart(run);
@@ -141,9 +149,16 @@ export function buildReport(
         'Dashed: the Pareto front, the models no other model beats on both energy and accuracy.',
       ]),
     );
-  const co2 = co2PerPhaseChart(run);
+  const co2 = co2PerPhaseChart(barRun);
   if (co2)
-    blocks.push(chart('charts/co2-per-phase.png', 'CO2e per phase', renderPng(co2, 1000, Math.max(320, 90 + run.phases.length * 28))));
+    blocks.push(
+      chart(
+        'charts/co2-per-phase.png',
+        'CO2e per phase',
+        renderPng(co2, 1000, Math.max(320, 90 + barRun.phases.length * 28)),
+        barNote ? [barNote] : undefined,
+      ),
+    );
   else blocks.push(p('CO2e per phase: n/a (no carbon figures).'));
   const beCharts = be.map((b, i) =>
     chart(

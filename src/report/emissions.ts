@@ -13,7 +13,7 @@
  * fallback columns (KDBENCH_EMISSIONS_COLUMNS).
  */
 import { createHash } from 'node:crypto';
-import { stringify } from 'csv-stringify/sync';
+import { stringifyCsv } from './csv.js';
 import type { RunJson } from '../core/contract.js';
 import type { DomainEnergy } from '../measurement/windows.js';
 import { country } from '../carbon/iso3166.js';
@@ -162,5 +162,5 @@ export function emissionsCsv(run: RunJson): string {
   const rows = run.phases.map((p) => row(p.name, p.endedAt, p.durationS, p.domains, p.energyJ, p.gCO2e));
   if (run.totals) rows.push(row('total', run.endedAt, run.totals.durationS, run.totals.domains, run.totals.energyJ, c?.gCO2e));
   const columns = [...CODECARBON_COLUMNS, ...KDBENCH_EMISSIONS_COLUMNS];
-  return stringify([columns, ...rows.map((r) => columns.map((k) => r[k]))]);
+  return stringifyCsv([columns, ...rows.map((r) => columns.map((k) => r[k]))]);
 }

@@ -3,7 +3,7 @@
  * Both end with energy_method (how each device was measured: counter, sampled or estimated) and
  * intensity_fallback (gCO2e at the WORLD-average fallback intensity), so no estimate leaves unlabelled.
  */
-import { stringify } from 'csv-stringify/sync';
+import { stringifyCsv } from './csv.js';
 import type { RunJson } from '../core/contract.js';
 import { modelFigures } from './metrics.js';
 
@@ -79,11 +79,11 @@ export function summaryCsv(run: RunJson): string {
     energyMethodCell(run),
     intensityFallbackCell(run),
   ]);
-  return stringify([SUMMARY_COLUMNS, ...rows]);
+  return stringifyCsv([SUMMARY_COLUMNS, ...rows]);
 }
 
 export function inferenceCsv(run: RunJson): string {
-  return stringify([
+  return stringifyCsv([
     [
       'model',
       'batch_size',

@@ -15,15 +15,16 @@
  * was in; the run is finalised, then the error is thrown on to the CLI, which maps it to an exit code.
  * A body that decides its own outcome (a command's exit code) returns it instead.
  */
-import { rmSync, readdirSync } from 'node:fs';
+import { rmSync } from 'node:fs';
 import { join } from 'node:path';
 import { InterruptedError } from '../core/errors.js';
+import { FileWriteError } from '../core/files.js';
 import type { DatasetRecord, EnvironmentRecord, InferenceRecord, ModelRecord, RunJson, RunStatus } from '../core/contract.js';
 import type { PreparedCarbon } from '../carbon/index.js';
 import type { Selection } from '../measurement/select.js';
-import { writeReports } from '../report/index.js';
+import { REPORT_FILES, writeReports } from '../report/index.js';
 import type { ProgressSink } from './progress.js';
-import { claimRunDir } from './run-dir.js';
+import { claimRunDir, type ClaimedDir } from './run-dir.js';
 import { RunRecorder, type RunFields } from './recorder.js';
 import { SignalWatcher, signalExitCode, type RunSignal } from './signals.js';
 import { carbonHint } from './carbon-hint.js';
@@ -129,8 +130,10 @@ export interface RunOutcome extends RunEnd {
  */
 export async function executeRun(opts: RunOptions, body: (ctx: RunContext) => Promise<BodyResult | void>): Promise<RunOutcome> {
   const signals = new SignalWatcher({ mode: opts.interruption ?? 'steps', ...(opts.exit ? { exit: opts.exit } : {}) });
+  let claimed: ClaimedDir | undefined;
   try {
-    const claimed = claimRunDir(opts.out, opts.label, opts.reportsRoot);
+    // Atomic: exactly one run gets the folder; a second one is refused, naming the holder.
+    claimed = claimRunDir(opts.out, opts.label, opts.reportsRoot, opts.argv);
     const dir = claimed.dir;
     let rec: RunRecorder;
     try {
@@ -148,13 +151,14 @@ export async function executeRun(opts: RunOptions, body: (ctx: RunContext) => Pr
         failInPhase: opts.failInPhase,
       });
     } catch (e) {
-      // Nothing measured: leave no half-made run folder behind (only one this run created).
-      if (claimed.created) rmSync(dir, { recursive: true, force: true });
-      else for (const f of readdirSync(dir)) rmSync(join(dir, f), { recursive: true, force: true });
+      // Nothing measured: remove what this run made (its files; the folder where it made it), nothing else.
+      claimed.abandon(['run.json', 'samples.csv']);
+      if (e instanceof FileWriteError) throw new FileWriteError(e.path, { code: e.code }, 'the run could not start; nothing was measured');
       throw e;
     }
     return await drive(opts, dir, rec, signals, body);
   } finally {
+    claimed?.release();
     signals.dispose();
   }
 }
@@ -199,7 +203,12 @@ async function drive(
       if (hook) await hook();
       await rec.baseline(seconds);
     },
-    check: () => signals.check(),
+    check: () => {
+      signals.check();
+      // samples.csv cannot be written (a full disk): stop at the next step rather than run on for nothing.
+      const w = rec.meter.writeError;
+      if (w) throw new FileWriteError(w.path, { code: w.code }, 'the run stopped at its next step');
+    },
     get signal() {
       return signals.signal;
     },
@@ -236,12 +245,21 @@ async function drive(
   }
   const end = await finalise(opts, dir, rec, status, amendAll, error);
   const final = end.run.status as FinalStatus;
-  const exitCode =
-    result.exitCode ?? (final === 'completed' ? 0 : final === 'interrupted' && signals.signal ? signalExitCode(signals.signal) : 1);
+  let exitCode: number;
+  // An interrupted run exits as a shell reports its signal (130, 143), whatever its command returned.
+  if (final === 'interrupted' && signals.signal) exitCode = signalExitCode(signals.signal);
+  // Finalisation changed the outcome (run.json or the reports could not be written): failed, exit 1.
+  else if (final !== status) exitCode = final === 'completed' ? 0 : 1;
+  else exitCode = result.exitCode ?? (final === 'completed' ? 0 : 1);
   return { ...end, status: final, exitCode };
 }
 
-/** Stops the meter, writes run.json (with the amendments) and the reports, and says how the run ended. */
+/**
+ * Stops the meter, writes run.json (with the amendments) and the reports, and says how the run ended.
+ * A write that fails (a full disk, a read-only file system) ends the run "failed" with the reason in
+ * run.json where anything can still be written: reports that could not all be written are removed
+ * (they are rebuilt with `kdbench report`), and run.json says why.
+ */
 async function finalise(
   opts: RunOptions,
   dir: string,
@@ -250,14 +268,29 @@ async function finalise(
   amend: (run: RunJson) => RunJson,
   error?: { message: string; phase?: string },
 ): Promise<RunEnd> {
-  const run = await rec.finish(status, error, amend);
+  let run = await rec.finish(status, error, amend);
+  if (run.status !== status && run.error) opts.progress.log(`the run failed: ${run.error.message}`);
   const end: RunEnd = { dir, run, reportFiles: [] };
-  if (opts.reports !== false) {
+  // run.json had to be cut down to fit (a full disk): no room for reports either, and run.json says so.
+  if (opts.reports !== false && rec.persistedAs === 'full') {
     try {
       end.reportFiles = await writeReports(dir);
     } catch (e) {
       end.reportError = (e as Error).message;
-      opts.progress.log(`the run is written, but its report could not be drawn: ${end.reportError} (retry with "kdbench report ${dir}")`);
+      if (e instanceof FileWriteError) {
+        for (const f of [...REPORT_FILES, 'charts']) rmSync(join(dir, f), { recursive: true, force: true });
+        run = rec.persist({
+          ...run,
+          status: 'failed',
+          error: {
+            message: `writing the reports: ${e.message}${run.status !== 'completed' ? ` (the run had ended ${run.status}${run.error ? `: ${run.error.message}` : ''})` : ''}; the measurements are in run.json and samples.csv: make room, then run "kdbench report ${dir}"`,
+            ...(run.error?.phase ? { phase: run.error.phase } : {}),
+          },
+        });
+        end.run = run;
+        opts.progress.log(`the run failed: ${run.error!.message}`);
+      } else
+        opts.progress.log(`the run is written, but its report could not be drawn: ${end.reportError} (retry with "kdbench report ${dir}")`);
     }
   }
   opts.onFinished?.(end);

@@ -10,7 +10,7 @@ import { probeAll, selectSources, type GpuChoice } from '../measurement/select.j
 import { collectEnvironment, gpuInventory } from './environment.js';
 import { executeRun, type RunEnd, type RunOutcome } from './lifecycle.js';
 import type { ProgressSink } from './progress.js';
-import { runMeasuredCommand } from './command.js';
+import { DEFAULT_KILL_GRACE_MS, runMeasuredCommand } from './command.js';
 import { signalExitCode } from './signals.js';
 
 export interface MeasureOptions {
@@ -32,6 +32,8 @@ export interface MeasureOptions {
   reportSettings?: ReportSettings;
   progress: ProgressSink;
   failInPhase?: string;
+  /** --kill-after: seconds between a forwarded SIGTERM / SIGINT and SIGKILL to the command's process group (default 10). */
+  killAfterS?: number;
   onFinished?: (end: RunEnd) => void;
 }
 
@@ -66,15 +68,38 @@ export async function measureCommand(opts: MeasureOptions): Promise<RunOutcome> 
           exitCode: signalExitCode(run.signal),
         };
       }
-      const r = await runMeasuredCommand(run, { exe: opts.exe, argv0: opts.cmd, args: opts.args });
+      const killGraceMs = opts.killAfterS === undefined ? DEFAULT_KILL_GRACE_MS : opts.killAfterS * 1000;
+      const r = await runMeasuredCommand(run, { exe: opts.exe, argv0: opts.cmd, args: opts.args, killGraceMs });
+      if (r.ignoredMarkers.length > 0) {
+        const lines = [
+          ...new Set(r.ignoredMarkers.map((m) => `phase marker ignored (passed through as output): ${m.reason}: "${m.line}"`)),
+        ];
+        for (const l of lines.slice(0, 5)) run.progress.log(l);
+        run.amend((j) => ({ ...j, meter: { ...j.meter, problems: [...j.meter.problems, ...lines.slice(0, 20)] } }));
+      }
       if (r.phaseError) throw r.phaseError;
       const phase = run.currentPhase();
       const sig = run.signal;
       if (sig)
         return {
           status: 'interrupted',
-          error: { message: `interrupted by ${sig}; the command exited with code ${r.exitCode}`, ...(phase ? { phase } : {}) },
-          exitCode: r.exitCode,
+          error: {
+            message:
+              r.killed && r.signal === 'SIGKILL'
+                ? `interrupted by ${sig}; the command was still running ${killGraceMs / 1000} s later and was killed (SIGKILL to its process group)`
+                : `interrupted by ${sig}; the command exited with code ${r.exitCode}${r.killed ? `; processes it left in its group were still running ${killGraceMs / 1000} s later and were killed (SIGKILL)` : ''}`,
+            ...(phase ? { phase } : {}),
+          },
+          exitCode: signalExitCode(sig),
+        };
+      if (r.outputError)
+        return {
+          status: 'failed',
+          error: {
+            message: `${r.outputError}, so the command's output pipe was closed too; the command exited with code ${r.exitCode}${r.signal ? ` (${r.signal})` : ''}`,
+            ...(phase ? { phase } : {}),
+          },
+          exitCode: r.exitCode || 1,
         };
       if (r.exitCode !== 0)
         return {

@@ -16,7 +16,16 @@ import {
   type RunJson,
   type RunStatus,
 } from '../core/contract.js';
-import { writeJsonAtomic } from '../core/files.js';
+import { UserError } from '../core/errors.js';
+import { closeSync, fstatSync, ftruncateSync, openSync, writeSync } from 'node:fs';
+import { FileWriteError, asWriteError, writeFileAtomic } from '../core/files.js';
+import { checkPlausibility, powerCeilings } from '../measurement/plausibility.js';
+
+/**
+ * The most phases one run records. Each phase is a record in run.json, a row in the CSVs and a band in
+ * the charts: a workload that marks every step would drown the run (and its report) in phases.
+ */
+export const MAX_PHASES = 10_000;
 
 /** The run.json fields the recorder fills itself; every other (optional) field of the contract comes in through RecorderOptions.fields. */
 type RecorderOwned =
@@ -98,7 +107,12 @@ export class RunRecorder {
   static async begin(opts: RecorderOptions): Promise<RunRecorder> {
     const meter = await Meter.start({ intervalMs: opts.intervalMs, csvPath: join(opts.dir, 'samples.csv'), sources: opts.sources });
     const rec = new RunRecorder(opts, meter);
-    writeJsonAtomic(rec.runPath, rec.skeleton('running'));
+    try {
+      writeFileAtomic(rec.runPath, JSON.stringify(rec.skeleton('running'), null, 2) + '\n');
+    } catch (e) {
+      await meter.stop().catch(() => undefined);
+      throw e;
+    }
     return rec;
   }
 
@@ -110,8 +124,12 @@ export class RunRecorder {
     this.baselineWindow = { name: 'idle-baseline', t0, t1 };
   }
 
-  /** Starts a phase now, ending the one in progress. */
+  /** Starts a phase now, ending the one in progress. Throws, marking nothing, past MAX_PHASES. */
   phase(name: string, model?: string): void {
+    if (this.phases.length + (this.open ? 1 : 0) >= MAX_PHASES)
+      throw new UserError(
+        `too many phases: a run records at most ${MAX_PHASES.toLocaleString('en-US')}, and "${name.slice(0, 60)}" would be one more; mark fewer, longer phases (one per epoch rather than one per step)`,
+      );
     const t = this.meter.mark(name);
     this.closePhase(t);
     this.open = { name, model, t0: t };
@@ -182,6 +200,11 @@ export class RunRecorder {
     const endT = this.meter.now();
     this.closePhase(endT);
     const trace = await this.meter.stop();
+    // samples.csv that could not be written makes the run failed: its raw data is incomplete.
+    if (trace.writeError && status === 'completed') {
+      status = 'failed';
+      error = { message: `${trace.writeError}; the energy figures are complete (kept in memory), samples.csv is not` };
+    }
     let run = this.assemble(trace, status, endT, error);
     if (amend) {
       try {
@@ -191,9 +214,63 @@ export class RunRecorder {
         if (status === 'completed') run = { ...run, status: 'failed', error: { message: `finalising the run: ${(e as Error).message}` } };
       }
     }
-    writeJsonAtomic(this.runPath, run);
+    run = this.persist(run);
     this.finished = run;
     return run;
+  }
+
+  /** How run.json was last written: whole, or (on a full disk) as a compact copy or a summary. */
+  persistedAs: 'full' | 'compact' | 'summary' | 'none' = 'none';
+
+  /**
+   * Writes run.json atomically. Where it cannot be written (a full disk, a read-only file system),
+   * the run becomes "failed" with the reason, and smaller forms are tried in turn: the whole run
+   * without indentation, then its summary (status, error, totals, carbon; phases, models and
+   * inference left out), and last the summary written over the old run.json in place (where it is no
+   * larger, the blocks the old file frees suffice). Returns what was written; throws a FileWriteError
+   * (run.json left as it was) where nothing could be.
+   */
+  persist(run: RunJson): RunJson {
+    try {
+      writeFileAtomic(this.runPath, JSON.stringify(run, null, 2) + '\n');
+      this.persistedAs = 'full';
+      return run;
+    } catch (e) {
+      if (!(e instanceof FileWriteError)) throw e;
+      const before = run.status !== 'completed' ? ` (the run had ended ${run.status}${run.error ? `: ${run.error.message}` : ''})` : '';
+      const failed = (note: string): RunJson => ({
+        ...run,
+        status: 'failed',
+        error: { message: `${e.message}${before}; ${note}`, ...(run.error?.phase ? { phase: run.error.phase } : {}) },
+      });
+      const compact = failed('this run.json is a compact copy (no report was written)');
+      const c = run.carbon;
+      const summary: RunJson = {
+        ...failed('this run.json is a summary: phases, models and inference records did not fit (no report was written)'),
+        environment: {},
+        phases: [],
+        models: [],
+        inference: [],
+        comparisons: undefined,
+        carbon: c ? { ...c, alternatives: [], equivalents: [], notes: [] } : null,
+        meter: { ...run.meter, notes: [], problems: run.meter.problems.slice(0, 5) },
+      };
+      const attempts: [RunJson, 'compact' | 'summary', (text: string) => void][] = [
+        [compact, 'compact', (t) => writeFileAtomic(this.runPath, t)],
+        [summary, 'summary', (t) => writeFileAtomic(this.runPath, t)],
+        [summary, 'summary', (t) => overwriteInPlace(this.runPath, t)],
+      ];
+      for (const [attempt, form, write] of attempts) {
+        try {
+          write(JSON.stringify(attempt) + '\n');
+          this.persistedAs = form;
+          return attempt;
+        } catch (e2) {
+          if (!(e2 instanceof FileWriteError)) throw e2;
+        }
+      }
+      throw new FileWriteError(this.runPath, { code: e.code }, 'run.json still says "running" (the end of the run could not be written)');
+    }
   }
 
   private assemble(
@@ -240,6 +317,18 @@ export class RunRecorder {
       };
     });
     const wall = Math.max(endT, 1e-9);
+    const env = o.environment as {
+      gpus?: { index?: number; powerLimitW?: number }[];
+      cpu?: { logicalCores?: number };
+      memoryBytes?: number;
+    };
+    const ceilings = powerCeilings(trace.domains, {
+      sources: o.sources,
+      gpus: env.gpus,
+      logicalCores: env.cpu?.logicalCores,
+      memoryBytes: env.memoryBytes,
+    });
+    const plausibility = checkPlausibility(trace.samples, ceilings);
     return {
       ...this.skeleton(status),
       endedAt: clock.iso(endT),
@@ -250,12 +339,13 @@ export class RunRecorder {
         notes: o.notes ?? [],
         domains: trace.domains,
         failed: this.meter.failed,
-        problems: trace.problems,
+        problems: [...plausibility.problems, ...trace.problems],
         samplesFile: 'samples.csv',
         sampleCount: trace.samples.length,
         samplerCpuS: trace.samplerCpuS,
         samplerCpuShare: trace.samplerCpuS / wall,
         ...(trace.gpuSharing ? { gpuSharing: trace.gpuSharing } : {}),
+        ...(plausibility.implausible.length > 0 ? { implausible: plausibility.implausible } : {}),
       },
       baseline:
         this.baselineWindow && idle
@@ -292,4 +382,23 @@ function toPhaseRecord(w: WindowEnergy, model: string | undefined, iso: (t: numb
 /** The fields given, without undefined ones (so that run.json has no "key": undefined holes). */
 function definedFields(fields: RunFields | undefined): RunFields {
   return Object.fromEntries(Object.entries(fields ?? {}).filter(([, v]) => v !== undefined && v !== '')) as RunFields;
+}
+
+/**
+ * Last resort on a full disk: `text` written over the file in place, where it is no longer than the
+ * file (so the blocks the file already holds suffice). Not atomic: used only where the atomic writes failed.
+ */
+function overwriteInPlace(path: string, text: string): void {
+  const data = Buffer.from(text);
+  let fd: number | undefined;
+  try {
+    fd = openSync(path, 'r+');
+    if (fstatSync(fd).size < data.length) throw Object.assign(new Error('no room'), { code: 'ENOSPC' });
+    writeSync(fd, data, 0, data.length, 0);
+    ftruncateSync(fd, data.length);
+  } catch (e) {
+    throw asWriteError(e, path);
+  } finally {
+    if (fd !== undefined) closeSync(fd);
+  }
 }

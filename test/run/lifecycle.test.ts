@@ -213,7 +213,7 @@ for (const [sig, code] of [
   });
 }
 
-test('a second signal exits at once (steps mode); in wait mode the body decides and its exit code wins', async () => {
+test('a second signal exits at once (steps mode); in wait mode the body decides, and an interrupted run exits 128 + signal', async () => {
   const exits: number[] = [];
   const o = options({ exit: (c) => void exits.push(c) });
   await assert.rejects(
@@ -240,7 +240,7 @@ test('a second signal exits at once (steps mode); in wait mode the body decides 
     return { status: 'interrupted', error: { message: `stopped by ${ctx.signal}` }, exitCode: 7 };
   });
   assert.deepEqual(seen, ['SIGTERM']);
-  assert.equal(outcome.exitCode, 7);
+  assert.equal(outcome.exitCode, 143, 'interrupted: 143 for SIGTERM, whatever the body returned (issue 12)');
   assert.equal(readRun(outcome.dir).status, 'interrupted');
 });
 

@@ -4,7 +4,7 @@
  */
 import { parseCommandArgs } from '../args.js';
 import { UserError } from '../../core/errors.js';
-import { prepareCarbon } from '../../carbon/index.js';
+import { nonFiniteFields, prepareCarbon } from '../../carbon/index.js';
 import { CARBON_FLAGS, CARBON_USAGE, carbonOptionsFromFlags } from '../carbon-flags.js';
 import { formatCarbon } from '../../carbon/format.js';
 import { parseDuration, parseEnergy } from '../../carbon/units.js';
@@ -63,6 +63,9 @@ export async function run(argv: string[]): Promise<number> {
         `${record.series.uncoveredBeforeS > 0 && record.series.uncoveredAfterS > 0 ? ' and ' : ''}${record.series.uncoveredAfterS > 0 ? `the last ${record.series.uncoveredAfterS} s` : ''} fall outside it`,
     );
   }
+  const bad = nonFiniteFields(record);
+  if (bad.length > 0)
+    throw new UserError(`the result is out of range (${bad.slice(0, 3).join(', ')} not a finite number); give smaller values`);
   process.stdout.write(values.json ? `${JSON.stringify(record, null, 2)}\n` : formatCarbon(record));
   return 0;
 }

@@ -19,8 +19,9 @@ export const usage = `Usage: kdbench measure [options] -- CMD [ARGS...]
 
 Runs CMD (without a shell) and measures the energy of the whole run: each GPU (NVML energy
 counter, else nvidia-smi sampled power), CPU and DRAM (RAPL counters for the whole socket, else an
-estimate for CMD's process tree). CMD's exit code is passed through. Ctrl-C / SIGTERM are
-forwarded to CMD and the run is still written (status "interrupted").
+estimate for CMD's process tree). CMD's exit code is passed through. CMD runs in its own process
+group: Ctrl-C / SIGTERM are forwarded to the group (SIGKILL --kill-after seconds later if it still
+runs) and the run is still written (status "interrupted", exit code 130 / 143).
 
 A workload marks phases by printing lines "::kdbench phase NAME::" on stdout; they start phase
 NAME and are removed from the output. Time before the first marker is phase "main".
@@ -34,6 +35,8 @@ Options:
                         SLURM_STEP_GPUS / SLURM_JOB_GPUS, NVIDIA_VISIBLE_DEVICES), else every GPU.
                         A GPU meter covers the whole GPU, whatever process uses it: other processes
                         seen on a measured GPU are recorded and flagged in the run
+  --kill-after S        after forwarding SIGINT / SIGTERM to CMD's process group, SIGKILL it if it still runs
+                        S seconds later (default 10; 0 to 3600)
   --requests-per-day N  inferences a day in production (an integer >= 1), recorded in run.json for the report
   --quiet               no summary on stderr
 ${CARBON_USAGE}
@@ -44,6 +47,7 @@ const FLAGS = {
   out: { type: 'string' },
   'baseline-s': { type: 'string' },
   gpus: { type: 'string' },
+  'kill-after': { type: 'string' },
   'requests-per-day': { type: 'string' },
   quiet: { type: 'boolean' },
   ...CARBON_FLAGS,
@@ -62,6 +66,7 @@ function fmtJ(j: number): string {
 
 function summary(run: RunJson, dir: string): string {
   const lines = [`kdbench: run ${run.status}; ${dir}/run.json`];
+  if (run.status !== 'completed' && run.error) lines.push(`  ${run.error.message}`);
   const t = run.totals;
   if (t) {
     lines.push(
@@ -100,6 +105,7 @@ export async function run(argv: string[]): Promise<number> {
   const intervalMs = numberFlag('interval-ms', values['interval-ms'], { min: 10, max: 60_000, integer: true }) ?? 100;
   const baselineS = numberFlag('baseline-s', values['baseline-s'], { min: 0, max: 3600 }) ?? 0;
   const requestsPerDay = numberFlag('requests-per-day', values['requests-per-day'], { min: 1, integer: true });
+  const killAfterS = numberFlag('kill-after', values['kill-after'], { min: 0, max: 3600 });
   const carbon = prepareCarbon(carbonOptionsFromFlags(values));
   const gpus = values.gpus === undefined ? undefined : parseGpuList(values.gpus);
   const exe = resolveCommand(cmd);
@@ -114,6 +120,7 @@ export async function run(argv: string[]): Promise<number> {
     baselineS,
     gpus,
     carbon,
+    ...(killAfterS === undefined ? {} : { killAfterS }),
     argv: ['measure', ...argv],
     reproduce: reproduceCommand('measure', values, { tail: [cmd, ...args] }),
     ...(requestsPerDay === undefined ? {} : { reportSettings: { requestsPerDay } }),

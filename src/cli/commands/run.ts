@@ -79,5 +79,8 @@ export async function run(argv: string[]): Promise<number> {
     },
   });
   process.stdout.write(`${outcome.dir}\n`);
+  // A run the body finished but its finalisation failed (a full disk): the reason, even with --quiet.
+  if (outcome.status !== 'completed' && outcome.run.error)
+    process.stderr.write(`kdbench: run ${outcome.status}: ${outcome.run.error.message}\n`);
   return outcome.reportError !== undefined ? 1 : outcome.exitCode;
 }

@@ -3,6 +3,7 @@ import type { ChartConfiguration, Plugin } from 'chart.js';
 import type { RunJson } from '../../core/contract.js';
 import type { SampleRow } from '../samples.js';
 import { DEVICE_COLOURS, font, ROLE_BANDS, roleOf } from './common.js';
+import { limitBands } from '../degrade.js';
 
 export interface Band {
   label: string;
@@ -161,7 +162,7 @@ export interface PowerChart {
 export function powerChart(run: RunJson, rows: SampleRow[]): PowerChart | undefined {
   if (rows.length === 0) return undefined;
   const devices = [...new Set(rows.map((r) => r.device))];
-  const bands = phaseBands(run, rows);
+  const bands = limitBands(phaseBands(run, rows));
   const method = new Map(run.meter.domains.map((d) => [d.device, d.method]));
   const ends = [...rows.map((r) => r.t), ...bands.flatMap((b) => [b.t0, b.t1])];
   const xMin = Math.max(0, Math.min(...ends));

@@ -1,7 +1,7 @@
 /** Writes a comparison of run directories: compare.md, compare.html, compare.csv and charts/ in a new folder. */
 import { mkdirSync } from 'node:fs';
 import { join } from 'node:path';
-import { stringify } from 'csv-stringify/sync';
+import { stringifyCsv } from '../csv.js';
 import { writeFileAtomic } from '../../core/files.js';
 import { readRun } from '../load.js';
 import { renderMarkdown } from '../markdown.js';
@@ -27,7 +27,7 @@ export function writeCompare(runs: LoadedRun[], mode: CompareMode, outDir: strin
   };
   if (charts.length > 0) mkdirSync(join(outDir, 'charts'), { recursive: true });
   for (const c of charts) put(c.file, c.png);
-  put('compare.csv', stringify(csv));
+  put('compare.csv', stringifyCsv(csv));
   put('compare.md', renderMarkdown(blocks));
   put('compare.html', renderHtml(title, blocks));
   return files;

@@ -27,6 +27,7 @@ import { evaluateStep } from './evaluate.js';
 import { saveModelsStep } from './save-models.js';
 import { benchmarkStep } from './benchmark.js';
 import type { SuiteStepContext } from './types.js';
+import { checkSuiteSize, memoryLimit } from './size-check.js';
 
 export type { Trained, SuiteStepContext, SuiteData } from './types.js';
 
@@ -63,6 +64,8 @@ export async function runSuite(opts: SuiteRunOptions): Promise<RunOutcome> {
   const repeats = opts.repeats ?? suite.inference.repeats ?? 1;
   const teacherPath = opts.teacherPath ? resolveTeacherPath(opts.teacherPath) : undefined;
   const backend = await selectBackend(opts.backend);
+  // Before anything is claimed or trained: a suite that cannot fit in memory is refused with the numbers.
+  checkSuiteSize(suite, repeats, memoryLimit(backend.name));
   progress.log(`tfjs backend: ${backend.name}${backend.skipped.length ? ` (not used: ${backend.skipped.join('; ')})` : ''}`);
   if (backend.adapter) progress.log(`WebGPU adapter: ${describeAdapter(backend)}`);
   const probes = probeAll();

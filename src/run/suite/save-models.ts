@@ -3,6 +3,7 @@ import { statSync } from 'node:fs';
 import { join, relative } from 'node:path';
 import type { ModelRecord } from '../../core/contract.js';
 import { saveModel } from '../../distillation/models/io.js';
+import { asWriteError } from '../../core/files.js';
 import type { SuiteData, SuiteStepContext, Trained } from './types.js';
 
 export async function saveModelsStep(s: SuiteStepContext, d: SuiteData, models: Trained[], records: ModelRecord[]): Promise<void> {
@@ -10,7 +11,12 @@ export async function saveModelsStep(s: SuiteStepContext, d: SuiteData, models: 
   await run.phase('saving-models');
   for (const m of models) {
     const dir = join(run.dir, 'models', m.model.name);
-    await saveModel(m.model, dir, d.input, { ...m.training, role: m.role, suite: suite.name, seed: suite.seed, quick: s.quick });
+    try {
+      await saveModel(m.model, dir, d.input, { ...m.training, role: m.role, suite: suite.name, seed: suite.seed, quick: s.quick });
+    } catch (e) {
+      // A full disk or a read-only folder: say which model folder, without a stack.
+      throw asWriteError(e, dir);
+    }
     const r = records.find((x) => x.name === m.model.name);
     if (r) {
       r.savedTo = relative(run.dir, dir);

