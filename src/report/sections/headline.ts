@@ -12,7 +12,12 @@ export function headlineSentences(run: RunJson): string[] {
   const est = estimateTag(run);
   const out: string[] = [];
   for (const s of figs.filter((f) => f.model.role === 'student')) {
-    let line = `Distilling ${teacher.name} (${int(teacher.params)} parameters) into ${s.model.name} (${int(s.model.params)}, ${sig(teacher.params / s.model.params)}x fewer) ${s.accuracyVsTeacher !== undefined && s.accuracyVsTeacher > 1 ? 'reached' : 'kept'} ${pct(s.accuracyVsTeacher, 1)} of the teacher's accuracy (${pct(s.model.accuracy)} against ${pct(teacher.accuracy)})`;
+    const verb = s.accuracyVsTeacher !== undefined && s.accuracyVsTeacher > 1 ? 'reached' : 'kept';
+    // A student loaded as it is (a saved or hf-onnx model, a command without "distil") was not distilled in this run.
+    let line =
+      s.model.pairedWith === teacher.name
+        ? `Distilling ${teacher.name} (${int(teacher.params)} parameters) into ${s.model.name} (${int(s.model.params)}, ${sig(teacher.params / s.model.params)}x fewer) ${verb} ${pct(s.accuracyVsTeacher, 1)} of the teacher's accuracy (${pct(s.model.accuracy)} against ${pct(teacher.accuracy)})`
+        : `${s.model.name} (kind ${s.model.kind}, not distilled in this run; ${int(s.model.params)} parameters, ${sig(teacher.params / s.model.params)}x fewer than ${teacher.name}) ${verb} ${pct(s.accuracyVsTeacher, 1)} of the teacher's accuracy (${pct(s.model.accuracy)} against ${pct(teacher.accuracy)})`;
     if (s.energyVsTeacher !== undefined && s.energyVsTeacher > 0) {
       const how = s.energyVsTeacher < 1 ? `${sig(1 / s.energyVsTeacher)}x less` : `${sig(s.energyVsTeacher)}x MORE`;
       line += ` and uses ${how} energy per 1,000 inferences at batch ${s.inf?.batchSize} (${sig(s.energyJPer1000)} J against ${sig(t?.energyJPer1000)} J${est})`;

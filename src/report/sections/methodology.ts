@@ -107,7 +107,23 @@ export function methodologyBlocks(run: RunJson): Block[] {
         ['host', e.hostname ?? 'n/a'],
         ['Node.js', e.node ?? 'n/a'],
         ['kdbench', `${e.kdbenchVersion ?? 'n/a'}${e.gitCommit ? ` (git ${e.gitCommit})` : ''}`],
-        ['TensorFlow.js backend', e.tfjsBackend ?? 'n/a'],
+        [
+          'TensorFlow.js backend',
+          `${e.tfjsBackend ?? 'n/a'}${run.models.length > 0 && run.models.every((m) => m.runtime) ? ' (no TensorFlow.js model in this run)' : ''}`,
+        ],
+        // Models kdbench did not run in TensorFlow.js (command, hf-onnx): what ran them, where.
+        ...run.models
+          .filter((m) => m.runtime)
+          .map((m) => [
+            `model ${m.name} (${m.kind})`,
+            [
+              m.runtime!.framework,
+              m.runtime!.device && `device ${m.runtime!.device}`,
+              m.runtime!.executionProvider && `execution provider ${m.runtime!.executionProvider}`,
+            ]
+              .filter(Boolean)
+              .join('; ') || 'not reported',
+          ]),
         ...Object.entries(e.packages ?? {}).map(([k, v]) => [`package ${k}`, v ?? 'not installed / not found']),
       ],
     ),
