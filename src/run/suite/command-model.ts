@@ -5,7 +5,8 @@
  *
  *   train     teacher-training                     distil   distillation:NAME
  *   control   control-training:NAME-control        evaluate evaluation:NAME
- *   infer     inference-setup:NAME:bN[:rK], then inference:NAME:bN[:rK] from the step's first phase marker
+ *   infer     inference-setup:NAME:bN[:rK]; from the step's first phase marker inference:NAME:bN[:rK] (the
+ *             timed window, the inference record's energy); from its result line inference-exit:NAME:bN[:rK]
  *
  * `::kdbench phase SUB::` lines start sub-phases (`<step phase>:SUB`, same model); `::kdbench result {...}::`
  * lines report (suites/command-result.schema.json). The command's stdout goes to logs/ in the run
@@ -102,6 +103,8 @@ interface StepRun {
   phase: string;
   /** infer: the phase the first marker starts (the timed window), exactly the name the inference record refers to. */
   timedPhase?: string;
+  /** infer: the phase the result line starts (the command's exit after its timed loop). */
+  afterPhase?: string;
   extraEnv?: Record<string, string>;
 }
 
@@ -179,7 +182,10 @@ export class CommandModel implements OwnModel {
 
     let merged: StepResult | undefined;
     let timed = false;
+    let ended = false;
     let ignored = 0;
+    let afterError: unknown;
+    let after: Promise<void> = Promise.resolve();
     const lines = new Lines((l) => run.progress.log(`${this.name} ${r.step}: ${l}`));
     const filter = new ResultLineFilter(
       (text) => {
@@ -188,13 +194,18 @@ export class CommandModel implements OwnModel {
       },
       (json) => {
         merged = { ...merged, ...parseResult(json, where) };
+        // infer: the result ends the timed window; the command's exit (a framework's teardown can take seconds) is not inference.
+        if (r.afterPhase !== undefined && timed && !ended) {
+          ended = true;
+          after = run.phase(r.afterPhase, this.name).catch((e: unknown) => void (afterError ??= e));
+        }
       },
     );
     // Sub-phases: `<step phase>:NAME`; in infer, the first marker starts the timed window instead.
     const sub: RunContext = Object.assign(Object.create(run) as RunContext, {
       phase: (name: string): Promise<void> => {
         if (r.timedPhase === undefined) return run.phase(`${r.phase}:${name}`, this.name);
-        if (timed) {
+        if (timed || ended) {
           ignored++;
           return Promise.resolve();
         }
@@ -226,7 +237,9 @@ export class CommandModel implements OwnModel {
       lines.end();
       await new Promise((done) => log.end(done));
     }
+    await after;
     if (res.phaseError) throw res.phaseError;
+    if (afterError !== undefined) throw afterError;
     run.check();
     const logFile = `logs/${logName}`;
     if (res.timedOut)
@@ -320,6 +333,7 @@ export class CommandModel implements OwnModel {
       step: 'infer',
       phase: slot.phase.replace(/^inference:/, 'inference-setup:'),
       timedPhase: slot.phase,
+      afterPhase: slot.phase.replace(/^inference:/, 'inference-exit:'),
       extraEnv: {
         KDBENCH_BATCH_SIZE: String(slot.batchSize),
         KDBENCH_TIME_MS: String(s.suite.inference.timeMs),

@@ -67,13 +67,13 @@ export async function teacherLogitsStep(
   const tfjsStudents = s.suite.students.some(isTrainable);
   const commandStudents = s.suite.students.some((m) => m.kind === 'command' && m.distil) && !(teacher instanceof CommandModel);
   if (!tfjsStudents && !commandStudents) return undefined;
-  const name = 'model' in teacher ? teacher.model.name : teacher.name;
+  if (teacher instanceof CommandModel) throw new Error(`teacher "${teacher.name}" is a command: it gives no logits`);
+  const own = teacher instanceof HfOnnxModel ? teacher : undefined;
+  const tfjs = own ? undefined : (teacher as Trained);
+  const name = own ? own.name : tfjs!.model.name;
   await s.run.phase('teacher-logits', name);
   s.run.progress.log(`${name}: logits on the training set`);
-  let logits: Float32Array;
-  if ('model' in teacher) logits = await predictLogits(teacher.model, d.data.train, 128);
-  else if (teacher instanceof HfOnnxModel) logits = await teacher.trainLogits(d);
-  else throw new Error(`teacher "${name}" gives no logits`);
+  const logits = own ? await own.trainLogits(d) : await predictLogits(tfjs!.model, d.data.train, 128);
   if (commandStudents && shared) {
     const file = join(s.run.dir, 'data', 'teacher-logits.jsonl');
     writeTeacherLogits(file, d.data.examples.train, logits, d.data.dataset.classes.length);
