@@ -1,6 +1,6 @@
 /**
- * A text classifier in the Hugging Face layout (config.json, tokenizer.json, onnx/model.onnx, as Optimum's
- * export writes it), loaded from a local folder with transformers.js (@huggingface/transformers), which
+ * A text classifier in the Hugging Face layout (config.json, tokenizer.json, onnx/model.onnx: Optimum's
+ * export, with model.onnx moved into onnx/ as transformers.js expects), loaded from a local folder with transformers.js (@huggingface/transformers), which
  * runs it on onnxruntime-node. Nothing is fetched: remote models and the file cache are off.
  *
  * The model's outputs are mapped to the dataset's classes (`labels`: output i is class labels[i]; default
@@ -178,7 +178,7 @@ export async function loadHfTextClassifier(name: string, o: HfLoadOptions): Prom
   for (const need of ['config.json', 'tokenizer.json', join('onnx', file)])
     if (!existsSync(join(dir, need)))
       throw new UserError(
-        `${where}: ${join(dir, need)} is missing; a model folder in the Hugging Face layout has config.json, tokenizer.json (and tokenizer_config.json) and onnx/${file}${need === 'tokenizer.json' ? ' (a tokenizer saved by `tokenizers` / a fast tokenizer; Optimum writes it with the export)' : ''}`,
+        `${where}: ${join(dir, need)} is missing; a model folder in the Hugging Face layout has config.json, tokenizer.json (and tokenizer_config.json) and onnx/${file}${need === 'tokenizer.json' ? ' (a fast tokenizer saved by `tokenizers`; Optimum writes it with its export)' : ''}`,
       );
   const config = readJson(join(dir, 'config.json'), where);
   readJson(join(dir, 'tokenizer.json'), where);

@@ -26,7 +26,7 @@ export function checkOwnModels(loaded: LoadedSuite, suiteDir: string): void {
       for (const f of ['config.json', 'tokenizer.json', `onnx/${ONNX_FILES[spec.dtype ?? 'fp32']}`])
         if (!existsSync(resolve(dir, f)))
           throw new UserError(
-            `${where}: ${resolve(dir, f)} is missing; a model folder in the Hugging Face layout has config.json, tokenizer.json and onnx/model.onnx (as Optimum's export writes them)`,
+            `${where}: ${resolve(dir, f)} is missing; a model folder in the Hugging Face layout has config.json, tokenizer.json and onnx/model.onnx (Optimum's export, with model.onnx moved into onnx/)`,
           );
     }
   }
