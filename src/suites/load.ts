@@ -5,7 +5,7 @@ import { parse as parseYaml } from 'yaml';
 import AjvModule, { type ErrorObject } from 'ajv';
 import { UserError } from '../core/errors.js';
 import { PACKAGE_ROOT } from '../core/host.js';
-import type { LoadedSuite, Suite } from './types.js';
+import { isTrainable, type LoadedSuite, type Suite } from './types.js';
 
 export const SUITES_DIR = join(PACKAGE_ROOT, 'suites');
 export const SCHEMA_PATH = join(SUITES_DIR, 'suite.schema.json');
@@ -31,7 +31,7 @@ export function fieldPath(instancePath: string, extra?: string): string {
   return parts.reduce((acc, p) => (/^\d+$/.test(p) ? `${acc}[${p}]` : acc ? `${acc}.${p}` : p), '') || '(top level)';
 }
 
-const KINDS = '"transformer", "embedding-bag", "bilstm", "saved"';
+const KINDS = '"transformer", "embedding-bag", "bilstm", "saved", "command", "hf-onnx"';
 
 function describe(e: ErrorObject): string {
   const p = e.params as Record<string, unknown>;
@@ -68,6 +68,21 @@ function semanticErrors(s: Suite): string[] {
     seen.set(m.name, path);
     if (m.name.endsWith('-control')) errors.push(`field "${path}.name": names ending in "-control" are reserved for the control students`);
   }
+  if (s.teacher.kind === 'command') {
+    for (const step of ['distil', 'control'] as const)
+      if (s.teacher[step]) errors.push(`field "teacher.${step}": a teacher is trained with "train"; "${step}" is a student's step`);
+    s.students.forEach((m, i) => {
+      if (isTrainable(m))
+        errors.push(
+          `field "students[${i}].kind": a TensorFlow.js student ("${m.kind}") learns from the teacher's logits, which a command teacher does not hand over; make the teacher a tfjs or hf-onnx model, or the student a command`,
+        );
+    });
+  }
+  s.students.forEach((m, i) => {
+    if (m.kind !== 'command') return;
+    if (m.train) errors.push(`field "students[${i}].train": a student is trained with "distil" (and its control with "control"); "train" is the teacher's step`);
+    if (m.control && !m.distil) errors.push(`field "students[${i}].control": a control mirrors a distilled student; give "distil" too`);
+  });
   if (s.distillation.softWeight + s.distillation.hardWeight <= 0) {
     errors.push('field "distillation.softWeight": softWeight and hardWeight cannot both be 0');
   }
@@ -130,8 +145,8 @@ export function effectiveSuite(s: Suite, quick: boolean): Suite {
   return {
     ...s,
     dataset: { ...s.dataset, ...q.dataset },
-    teacher: s.teacher.kind === 'saved' ? s.teacher : { ...s.teacher, train: { ...s.teacher.train, ...q.teacherTrain } },
-    students: s.students.map((m) => (m.kind === 'saved' ? m : { ...m, train: { ...m.train, ...q.studentTrain } })),
+    teacher: isTrainable(s.teacher) ? { ...s.teacher, train: { ...s.teacher.train, ...q.teacherTrain } } : s.teacher,
+    students: s.students.map((m) => (isTrainable(m) ? { ...m, train: { ...m.train, ...q.studentTrain } } : m)),
     inference: { ...s.inference, ...q.inference },
     baseline: { ...s.baseline, ...q.baseline },
   };

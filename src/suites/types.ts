@@ -5,8 +5,6 @@ import type { TrainableSpec } from '../distillation/models/types.js';
 
 export type { DatasetSpec, TrainableSpec };
 
-
-
 /** A model saved by kdbench (model.json + weights.bin + vocab.json), used as it is instead of trained. */
 export interface SavedSpec {
   name: string;
@@ -15,7 +13,64 @@ export interface SavedSpec {
   path: string;
 }
 
-export type ModelSpec = TrainableSpec | SavedSpec;
+/** One step of a command model: an argv run without a shell (argv[0] on PATH, or a path relative to the model's cwd). */
+export interface CommandStepSpec {
+  argv: string[];
+  /** Time limit of this step, seconds (default: the model's timeoutS, else none). */
+  timeoutS?: number;
+  /** Environment of this step, on top of the model's. */
+  env?: Record<string, string>;
+}
+
+export const COMMAND_STEPS = ['train', 'distil', 'control', 'evaluate', 'infer'] as const;
+export type CommandStepName = (typeof COMMAND_STEPS)[number];
+
+/**
+ * A model trained, evaluated and run by the user's own commands (any framework). Each step runs as its
+ * own measured phase and reports on stdout with `::kdbench result {...}::` lines
+ * (suites/command-result.schema.json). A teacher has train, a student distil and control; both evaluate and infer.
+ */
+export interface CommandModelSpec extends Partial<Record<CommandStepName, CommandStepSpec>> {
+  name: string;
+  kind: 'command';
+  /** Working directory of every step, relative to the suite file (default: the suite file's folder). */
+  cwd?: string;
+  env?: Record<string, string>;
+  /** Time limit of each step, seconds (a step's own timeoutS wins). */
+  timeoutS?: number;
+  evaluate: CommandStepSpec;
+  infer: CommandStepSpec;
+}
+
+/** A text classifier in the Hugging Face layout (config.json, tokenizer.json, onnx/model.onnx), run with transformers.js. */
+export interface HfOnnxSpec {
+  name: string;
+  kind: 'hf-onnx';
+  /** The model folder, relative to the suite file. */
+  path: string;
+  /** The dataset class of each model output (output i is labels[i]); default: config.json id2label. */
+  labels?: string[];
+  /** Tokens per text (truncation; default 128). */
+  maxLength?: number;
+  /** onnxruntime execution provider (default cpu). */
+  device?: 'cpu' | 'cuda';
+  /** Which ONNX file (transformers.js naming): fp32 is onnx/model.onnx (default). */
+  dtype?: 'fp32' | 'fp16' | 'q8' | 'int8' | 'uint8' | 'q4' | 'q4f16' | 'bnb4';
+  /** Batch size of the evaluation on the test split (default 32). */
+  evalBatchSize?: number;
+}
+
+export type ModelSpec = TrainableSpec | SavedSpec | CommandModelSpec | HfOnnxSpec;
+
+/** The models kdbench trains itself (TensorFlow.js). */
+export function isTrainable(m: ModelSpec): m is TrainableSpec {
+  return m.kind !== 'saved' && m.kind !== 'command' && m.kind !== 'hf-onnx';
+}
+
+/** The models kdbench runs in TensorFlow.js (trained or saved): they take kdbench's own token ids. */
+export function isTfjs(m: ModelSpec): m is TrainableSpec | SavedSpec {
+  return m.kind !== 'command' && m.kind !== 'hf-onnx';
+}
 
 export interface Suite {
   name: string;

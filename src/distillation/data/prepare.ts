@@ -14,6 +14,8 @@ export interface PreparedData {
   vocab: Vocabulary;
   train: EncodedSet;
   test: EncodedSet;
+  /** The examples of each side of the split, in the order of `train` and `test` (raw text: for other tokenizers and frameworks). */
+  examples: { train: Example[]; test: Example[] };
   /** The group (source text) of each test example, where the dataset has groups: for cluster-aware statistics. */
   testGroups?: string[];
   /** What run.json records about the data. */
@@ -67,6 +69,7 @@ export function prepareData(spec: DatasetSpec, seed: number): PreparedData {
     vocab,
     train: encodeSet(split.train, vocab, spec.seqLen),
     test: encodeSet(split.test, vocab, spec.seqLen),
+    examples: { train: split.train, test: split.test },
     ...(grouped ? { testGroups: split.test.map((e) => e.group ?? e.id) } : {}),
     record: {
       name: dataset.name,

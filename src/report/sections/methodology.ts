@@ -93,7 +93,26 @@ export function methodologyBlocks(run: RunJson, traffic: Traffic = trafficOf(run
   } else out.push(p('n/a: no carbon figures in this run.'));
 
   out.push(h(3, 'Hardware and software'));
-  out.push(table(['item', 'value'], inventoryRows(run)));
+  out.push(
+    table(
+      ['item', 'value'],
+      [
+        ...inventoryRows(run),
+        ...run.models
+          .filter((m) => m.runtime)
+          .map((m) => [
+            `model ${m.name} (${m.kind})`,
+            [
+              m.runtime!.framework,
+              m.runtime!.device && `device ${m.runtime!.device}`,
+              m.runtime!.executionProvider && `execution provider ${m.runtime!.executionProvider}`,
+            ]
+              .filter(Boolean)
+              .join('; ') || 'not reported',
+          ]),
+      ],
+    ),
+  );
   const ds = run.dataset as { name?: unknown; description?: unknown; train?: { n?: unknown }; test?: { n?: unknown } } | undefined;
   if (ds)
     out.push(

@@ -3,23 +3,36 @@
  * (`inference:MODEL:bN`, `:rK` with interleaved rounds); their energy is the phase's.
  * On a device backend (webgpu, tensorflow-gpu) every timed batch awaits its logits (`await data()`):
  * the latency is that of the inference, not of queueing it.
+ * Own models (command, hf-onnx) run their slot themselves (own-models.ts).
  */
 import { benchmarkInference } from '../../benchmark/inference.js';
 import { inferenceSchedule } from '../../benchmark/schedule.js';
 import { tfjsBatchRunner } from '../../distillation/infer.js';
+import type { OwnModel } from './own-models.js';
 import type { SuiteData, SuiteStepContext, Trained } from './types.js';
 
-export async function benchmarkStep(s: SuiteStepContext, d: SuiteData, models: Trained[], repeats: number): Promise<void> {
+export async function benchmarkStep(
+  s: SuiteStepContext,
+  d: SuiteData,
+  models: Trained[],
+  repeats: number,
+  own: OwnModel[] = [],
+): Promise<void> {
   const { run, suite } = s;
   const readback = s.backend.sync ? 'async' : 'sync';
   const byName = new Map(models.map((m) => [m.model.name, m.model]));
-  const schedule = inferenceSchedule([...byName.keys()], suite.inference.batchSizes, repeats);
+  const ownByName = new Map(own.map((m) => [m.name, m]));
+  const schedule = inferenceSchedule([...byName.keys(), ...ownByName.keys()], suite.inference.batchSizes, repeats);
   run.progress.begin(`inference benchmarks${repeats > 1 ? ` (${repeats} interleaved rounds)` : ''}`, schedule.length);
   let done = 0;
   for (const slot of schedule) {
-    const model = byName.get(slot.model)!;
-    await run.phase(slot.phase, slot.model);
-    const r = await benchmarkInference(tfjsBatchRunner(model, d.data.test, slot.batchSize, readback), suite.inference.timeMs);
+    const o = ownByName.get(slot.model);
+    let r;
+    if (o) r = await o.benchmark(s, d, slot);
+    else {
+      await run.phase(slot.phase, slot.model);
+      r = await benchmarkInference(tfjsBatchRunner(byName.get(slot.model)!, d.data.test, slot.batchSize, readback), suite.inference.timeMs);
+    }
     run.records.inference.push({
       model: slot.model,
       batchSize: slot.batchSize,

@@ -1,8 +1,9 @@
 /**
  * `kdbench run`: a suite as one run of the lifecycle (../lifecycle.ts), a list of named steps, each a
  * function of typed inputs and outputs and each one or more measured phases:
- *   idle baseline -> prepare data -> teacher (trained or loaded) -> distil each student -> train the
- *   controls -> load saved students -> evaluate -> save models -> benchmark inference.
+ *   idle baseline -> prepare data -> teacher (trained or loaded) -> the teacher's logits -> distil each
+ *   student -> train the controls -> load saved students -> evaluate -> save models -> benchmark inference.
+ * Models of kind "command" and "hf-onnx" go through the same steps (own-steps.ts), in the same phases.
  */
 import { basename, dirname } from 'node:path';
 import type { ReportSettings, RunJson } from '../../core/contract.js';
@@ -13,7 +14,7 @@ import { resolveTeacherPath } from '../../distillation/models/reuse.js';
 import { aggregateInference, compareModels, type Correctness } from '../../benchmark/aggregate.js';
 import { probeAll, selectSources } from '../../measurement/select.js';
 import type { PreparedCarbon } from '../../carbon/index.js';
-import type { LoadedSuite, Suite } from '../../suites/types.js';
+import { isTfjs, type LoadedSuite, type Suite } from '../../suites/types.js';
 import { effectiveSuite } from '../../suites/load.js';
 import { collectEnvironment, gpuInventory } from '../environment.js';
 import { executeRun, type RunEnd, type RunOutcome } from '../lifecycle.js';
@@ -28,6 +29,10 @@ import { saveModelsStep } from './save-models.js';
 import { benchmarkStep } from './benchmark.js';
 import type { SuiteStepContext } from './types.js';
 import { checkSuiteSize, memoryLimit } from './size-check.js';
+import type { OwnModel } from './own-models.js';
+import { checkOwnModels } from './check-own-models.js';
+import { CommandStepError } from './command-model.js';
+import { exportDataStep, ownControlsStep, ownEvaluateStep, ownStudentsStep, ownTeacherStep, teacherLogitsStep } from './own-steps.js';
 
 export type { Trained, SuiteStepContext, SuiteData } from './types.js';
 
@@ -63,6 +68,8 @@ export async function runSuite(opts: SuiteRunOptions): Promise<RunOutcome> {
   const { progress } = opts;
   const repeats = opts.repeats ?? suite.inference.repeats ?? 1;
   const teacherPath = opts.teacherPath ? resolveTeacherPath(opts.teacherPath) : undefined;
+  // Commands and model folders are checked before anything runs (what needs the data is checked in the run).
+  checkOwnModels(opts.loaded, dirname(opts.loaded.file));
   const backend = await selectBackend(opts.backend);
   // Before anything is claimed or trained: a suite that cannot fit in memory is refused with the numbers.
   checkSuiteSize(suite, repeats, memoryLimit(backend.name));
@@ -84,6 +91,7 @@ export async function runSuite(opts: SuiteRunOptions): Promise<RunOutcome> {
   environment.inferenceRepeats = repeats;
 
   const kept: TextClassifier[] = [];
+  const own: OwnModel[] = [];
   try {
     return await executeRun(
       {
@@ -125,21 +133,42 @@ export async function runSuite(opts: SuiteRunOptions): Promise<RunOutcome> {
         progress.log(`idle baseline: ${baselineS} s`);
         await run.baseline(baselineS);
         run.check();
-        const data = await prepareDataStep(s);
-        found.testGroups = data.data.testGroups;
-        const teacher = await teacherStep(s, data, { teacherPath });
-        const students = await distilStep(s, data, teacher);
-        const controls = await controlsStep(s, data, students);
-        const saved = await savedStudentsStep(s, data);
-        const models = [teacher, ...students, ...controls, ...saved];
-        const records = await evaluateStep(s, data, models, correct);
-        await saveModelsStep(s, data, models, records);
-        await benchmarkStep(s, data, models, repeats);
+        try {
+          const data = await prepareDataStep(s);
+          found.testGroups = data.data.testGroups;
+          const shared = exportDataStep(s, data);
+          // The teacher: TensorFlow.js (trained, saved or --teacher), else a command or an hf-onnx model.
+          const ownTeacher = isTfjs(suite.teacher) || teacherPath ? undefined : await ownTeacherStep(s, data, shared);
+          if (ownTeacher) own.push(ownTeacher);
+          const teacher = ownTeacher ? undefined : await teacherStep(s, data, { teacherPath });
+          if (teacher && shared) shared.teacher = { name: teacher.model.name };
+          const logits = await teacherLogitsStep(s, data, teacher ?? ownTeacher!, shared);
+          const students = logits ? await distilStep(s, data, (teacher?.model ?? ownTeacher!).name, logits) : [];
+          const ownStudents = await ownStudentsStep(s, data, shared);
+          own.push(...ownStudents);
+          const controls = await controlsStep(s, data, students);
+          own.push(...(await ownControlsStep(s, data, ownStudents, shared)));
+          const saved = await savedStudentsStep(s, data);
+          const models = [...(teacher ? [teacher] : []), ...students, ...controls, ...saved];
+          if (models.length > 0) {
+            const records = await evaluateStep(s, data, models, correct);
+            await ownEvaluateStep(s, data, own, correct);
+            await saveModelsStep(s, data, models, records);
+          } else await ownEvaluateStep(s, data, own, correct);
+          await benchmarkStep(s, data, models, repeats, own);
+        } catch (e) {
+          // A command step that failed (exit code, time limit) ends the run "failed" with exit code 1, its message on stderr.
+          if (!(e instanceof CommandStepError)) throw e;
+          progress.log(`failed: ${e.message}`);
+          const phase = run.currentPhase();
+          return { status: 'failed', error: { message: e.message, ...(phase ? { phase } : {}) }, exitCode: 1 };
+        }
         await run.endPhase();
       },
     );
   } finally {
     for (const m of kept) m.dispose();
+    for (const m of own) await m.dispose().catch(() => undefined);
     tf.disposeVariables();
   }
 }

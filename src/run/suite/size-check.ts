@@ -12,7 +12,7 @@
 import { readFileSync } from 'node:fs';
 import os from 'node:os';
 import { UserError } from '../../core/errors.js';
-import type { ModelSpec, Suite, TrainableSpec } from '../../suites/types.js';
+import { isTrainable, type ModelSpec, type Suite, type TrainableSpec } from '../../suites/types.js';
 import { MAX_PHASES } from '../recorder.js';
 
 const F32 = 4;
@@ -129,12 +129,12 @@ export function estimateSuite(suite: Suite, repeats: number): SizeEstimate {
   const examples = Math.min(suite.dataset.maxExamples ?? corpus ?? 0, corpus ?? Infinity);
   const shape: Shape = { vocabSize: suite.dataset.vocabSize, seqLen: suite.dataset.seqLen, classes: ds?.classes ?? UNKNOWN_CLASSES };
   const all: ModelSpec[] = [suite.teacher, ...suite.students];
-  const trainable = all.filter((m): m is TrainableSpec => m.kind !== 'saved');
+  const trainable = all.filter(isTrainable);
   const unchecked = [...new Set(trainable.filter((m) => !SIZE_MODELS[m.kind]).map((m) => m.kind))];
   const sized = trainable.filter((m) => SIZE_MODELS[m.kind]);
   const params = sized.map((m) => ({ name: m.name, kind: m.kind, params: SIZE_MODELS[m.kind].params(m, shape) }));
   // Every student is trained twice (distilled, and its control); all models stay in memory until the end.
-  const students = suite.students.filter((m) => m.kind !== 'saved');
+  const students = suite.students.filter(isTrainable);
   const weightsParams =
     params.reduce((a, p) => a + p.params, 0) + students.reduce((a, m) => a + (SIZE_MODELS[m.kind]?.params(m, shape) ?? 0), 0);
   const weights = F32 * weightsParams;

@@ -1,0 +1,258 @@
+#!/usr/bin/env python3
+"""A PyTorch model measured by kdbench: one script for every step of a command model.
+
+kdbench runs this script once per step (suite.yaml: kind "command") and tells it what to do in
+environment variables; the script answers with protocol lines on stdout:
+
+  ::kdbench phase NAME::        starts sub-phase NAME of the step (in "infer": the timed window)
+  ::kdbench result {...}::      what the step reports (kdbench's suites/command-result.schema.json)
+
+Steps (KDBENCH_STEP):
+  train     train the teacher on the training split; save it in KDBENCH_MODEL_DIR
+  distil    train the student with the Hinton loss against the teacher (KDBENCH_TEACHER_DIR), at the
+            suite's temperature and weights (KDBENCH_TEMPERATURE, KDBENCH_SOFT_WEIGHT, KDBENCH_HARD_WEIGHT)
+  control   train the same student without the teacher (same seed, same batches)
+  evaluate  classify the test split; report every prediction, so that kdbench computes accuracy and
+            macro-F1 itself and compares the student with its control example by example
+  infer     classify batches of KDBENCH_BATCH_SIZE test texts for KDBENCH_TIME_MS; report latencies
+
+The data is kdbench's own (KDBENCH_DATA, written by `kdbench data export`): the same examples and split
+as the TensorFlow.js suites. Only PyTorch is needed (Debian: apt-get install python3-torch); it runs on
+CUDA when a GPU is there (--device auto), else on the CPU. Copy it and put your own model in `build`.
+"""
+import argparse
+import json
+import os
+import re
+import sys
+import time
+from collections import Counter
+
+import torch
+from torch import nn
+import torch.nn.functional as F
+
+TOKEN = re.compile(r"[a-z][a-z0-9']*|[0-9]+|[$!?%]")  # the word tokenizer of kdbench's own models
+PAD, UNK = 0, 1
+
+
+def protocol(kind, value):
+    print(f"::kdbench {kind} {value}::", flush=True)
+
+
+def result(**fields):
+    protocol("result", json.dumps(fields))
+
+
+def env(name, default=None):
+    value = os.environ.get(name, default)
+    if value is None:
+        sys.exit(f"{name} is not set: run this script through kdbench (see examples/pytorch-distil/README.md)")
+    return value
+
+
+def read_data():
+    rows = [json.loads(line) for line in open(env("KDBENCH_DATA"), encoding="utf-8")]
+    return [r for r in rows if r["split"] == "train"], [r for r in rows if r["split"] == "test"]
+
+
+def tokenize(text):
+    return TOKEN.findall(text.lower())
+
+
+def build_vocab(train, size):
+    counts = Counter(w for r in train for w in tokenize(r["text"]))
+    words = [w for w, _ in sorted(counts.items(), key=lambda kv: (-kv[1], kv[0]))[: size - 2]]
+    return {w: i + 2 for i, w in enumerate(words)}
+
+
+def encode(rows, vocab, max_len):
+    ids = torch.zeros(len(rows), max_len, dtype=torch.long)
+    for i, r in enumerate(rows):
+        toks = [vocab.get(w, UNK) for w in tokenize(r["text"])[:max_len]] or [UNK]  # an empty text is one unknown word
+        ids[i, : len(toks)] = torch.tensor(toks)
+    return ids
+
+
+class Encoder(nn.Module):
+    """A small BERT-style encoder: token and position embeddings, transformer layers, mean pooling."""
+
+    def __init__(self, vocab_size, max_len, width, heads, layers, ff, classes):
+        super().__init__()
+        self.tok = nn.Embedding(vocab_size, width, padding_idx=PAD)
+        self.pos = nn.Embedding(max_len, width)
+        layer = nn.TransformerEncoderLayer(width, heads, ff, dropout=0.1, batch_first=True)
+        self.encoder = nn.TransformerEncoder(layer, layers, enable_nested_tensor=False)
+        self.norm = nn.LayerNorm(width)
+        self.head = nn.Linear(width, classes)
+
+    def forward(self, ids):
+        pad = ids == PAD
+        pos = torch.arange(ids.shape[1], device=ids.device).unsqueeze(0)
+        x = self.encoder(self.tok(ids) + self.pos(pos), src_key_padding_mask=pad)
+        keep = (~pad).unsqueeze(-1).to(x.dtype)
+        x = (x * keep).sum(1) / keep.sum(1).clamp(min=1.0)
+        return self.head(self.norm(x))
+
+
+def device_of(choice):
+    if choice == "auto":
+        return torch.device("cuda" if torch.cuda.is_available() else "cpu")
+    return torch.device(choice)
+
+
+def save(model_dir, model, config, vocab):
+    os.makedirs(model_dir, exist_ok=True)
+    torch.save(model.state_dict(), os.path.join(model_dir, "model.pt"))
+    with open(os.path.join(model_dir, "config.json"), "w", encoding="utf-8") as f:
+        json.dump({"config": config, "vocab": vocab}, f)
+
+
+def load(model_dir, device):
+    with open(os.path.join(model_dir, "config.json"), encoding="utf-8") as f:
+        saved = json.load(f)
+    model = Encoder(**saved["config"])
+    model.load_state_dict(torch.load(os.path.join(model_dir, "model.pt"), map_location="cpu"))
+    return model.to(device).eval(), saved["config"], saved["vocab"]
+
+
+def params_of(model):
+    return sum(p.numel() for p in model.parameters())
+
+
+def size_of(model_dir):
+    return sum(os.path.getsize(os.path.join(model_dir, f)) for f in os.listdir(model_dir))
+
+
+def hinton_loss(student_logits, teacher_logits, labels, t, soft, hard):
+    """soft x T^2 x CE(teacher soft targets, student soft predictions) + hard x CE(labels, student)."""
+    soft_targets = F.softmax(teacher_logits / t, dim=-1)
+    soft_ce = -(soft_targets * F.log_softmax(student_logits / t, dim=-1)).sum(-1).mean()
+    return soft * t * t * soft_ce + hard * F.cross_entropy(student_logits, labels)
+
+
+def train(args, step, device):
+    train_rows, _ = read_data()
+    classes = json.loads(env("KDBENCH_CLASSES"))
+    seed = int(env("KDBENCH_SEED"))
+    quick = env("KDBENCH_QUICK", "0") == "1"
+    epochs = 1 if quick else args.epochs
+    max_len = min(args.max_len, 32) if quick else args.max_len
+    torch.manual_seed(seed)  # the student and its control get the same seed: same start, same batches
+    vocab = build_vocab(train_rows, args.vocab)
+    config = dict(vocab_size=args.vocab, max_len=max_len, width=args.width, heads=args.heads, layers=args.layers, ff=args.ff, classes=len(classes))
+    model = Encoder(**config).to(device)
+    ids = encode(train_rows, vocab, max_len)
+    labels = torch.tensor([r["labelIndex"] for r in train_rows])
+    teacher = None
+    if step == "distil":
+        teacher, tconfig, tvocab = load(env("KDBENCH_TEACHER_DIR"), device)
+        teacher_ids = encode(train_rows, tvocab, tconfig["max_len"])
+        t = float(env("KDBENCH_TEMPERATURE"))
+        soft, hard = float(env("KDBENCH_SOFT_WEIGHT")), float(env("KDBENCH_HARD_WEIGHT"))
+    opt = torch.optim.Adam(model.parameters(), lr=args.lr)
+    gen = torch.Generator().manual_seed(seed)
+    steps, loss = 0, float("nan")
+    for epoch in range(1, epochs + 1):
+        protocol("phase", f"epoch-{epoch}")
+        model.train()
+        order = torch.randperm(len(train_rows), generator=gen)
+        for s in range(0, len(order), args.batch_size):
+            idx = order[s : s + args.batch_size]
+            logits = model(ids[idx].to(device))
+            y = labels[idx].to(device)
+            if teacher is not None:
+                with torch.no_grad():
+                    teacher_logits = teacher(teacher_ids[idx].to(device))
+                l = hinton_loss(logits, teacher_logits, y, t, soft, hard)
+            else:
+                l = F.cross_entropy(logits, y)
+            opt.zero_grad()
+            l.backward()
+            opt.step()
+            steps += 1
+            loss = l.item()
+        print(f"{env('KDBENCH_MODEL')}: epoch {epoch}/{epochs}, loss {loss:.4f}")
+    model_dir = env("KDBENCH_MODEL_DIR")
+    save(model_dir, model.cpu(), config, vocab)
+    result(
+        params=params_of(model),
+        epochs=epochs,
+        steps=steps,
+        finalLoss=loss,
+        sizeBytes=size_of(model_dir),
+        device=str(device),
+        framework=f"torch {torch.__version__}",
+        architecture=dict(kind="transformer-encoder", **{k: v for k, v in config.items() if k != "classes"}),
+    )
+
+
+def evaluate(device):
+    _, test_rows = read_data()
+    model, config, vocab = load(env("KDBENCH_MODEL_DIR"), device)
+    ids = encode(test_rows, vocab, config["max_len"])
+    preds = []
+    with torch.no_grad():
+        for s in range(0, len(test_rows), 256):
+            preds += model(ids[s : s + 256].to(device)).argmax(-1).tolist()
+    result(params=params_of(model), predictions=preds, device=str(device), framework=f"torch {torch.__version__}")
+
+
+def infer(device):
+    _, test_rows = read_data()
+    model, config, vocab = load(env("KDBENCH_MODEL_DIR"), device)
+    b = int(env("KDBENCH_BATCH_SIZE"))
+    budget = int(env("KDBENCH_TIME_MS")) / 1000
+    ids = encode(test_rows, vocab, config["max_len"])
+    batches = [ids[[(i * b + j) % len(test_rows) for j in range(b)]].to(device) for i in range(16)]
+    sync = torch.cuda.synchronize if device.type == "cuda" else (lambda: None)
+    protocol("phase", "timed")  # from here on, the energy is the inference's (loading the model is not)
+    latencies = []
+    start = time.perf_counter()
+    with torch.no_grad():
+        while time.perf_counter() - start < budget or len(latencies) < 5:
+            t0 = time.perf_counter()
+            model(batches[len(latencies) % len(batches)]).cpu()
+            sync()
+            latencies.append((time.perf_counter() - t0) * 1000)
+    ordered = sorted(latencies)
+    pct = lambda q: ordered[min(len(ordered) - 1, int(q * len(ordered)))]
+    mean = sum(latencies) / len(latencies)
+    result(
+        inferences=len(latencies) * b,
+        batchSize=b,
+        latencyMsP50=pct(0.5),
+        latencyMsP99=pct(0.99),
+        latencyMsMean=mean,
+        throughputPerS=b * 1000 / mean,
+        device=str(device),
+    )
+
+
+def main():
+    p = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    p.add_argument("--layers", type=int, default=2)
+    p.add_argument("--width", type=int, default=64)
+    p.add_argument("--heads", type=int, default=4)
+    p.add_argument("--ff", type=int, default=128)
+    p.add_argument("--vocab", type=int, default=3000, help="words kept from the training split, <pad> and <unk> included")
+    p.add_argument("--max-len", type=int, default=64, help="tokens per text (32 with KDBENCH_QUICK=1)")
+    p.add_argument("--epochs", type=int, default=3, help="(1 with KDBENCH_QUICK=1)")
+    p.add_argument("--batch-size", type=int, default=32)
+    p.add_argument("--lr", type=float, default=2e-3)
+    p.add_argument("--device", default="auto", help="auto (cuda when available), cpu, cuda, cuda:1 ...")
+    args = p.parse_args()
+    device = device_of(args.device)
+    step = env("KDBENCH_STEP")
+    if step in ("train", "distil", "control"):
+        train(args, step, device)
+    elif step == "evaluate":
+        evaluate(device)
+    elif step == "infer":
+        infer(device)
+    else:
+        sys.exit(f"unknown KDBENCH_STEP {step!r}")
+
+
+if __name__ == "__main__":
+    main()
