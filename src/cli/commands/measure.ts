@@ -31,7 +31,7 @@ Options:
   --baseline-s S        measure S seconds of idle power before CMD starts (net energy = gross - idle)
   --gpus LIST           measure only these GPUs (NVML / nvidia-smi indices, e.g. 0,2); default all:
                         GPU meters cover the whole GPU, whatever process uses it
-  --kill-after S        after forwarding SIGINT / SIGTERM to CMD's process group, SIGKILL it if it still runs
+  --kill-after S        after forwarding SIGINT / SIGTERM / SIGHUP to CMD's process group, SIGKILL it if it still runs
                         S seconds later (default 10; 0 to 3600)
   --requests-per-day N  inferences a day in production (an integer >= 1), recorded in run.json for the report
   --quiet               no summary on stderr
