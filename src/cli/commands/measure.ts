@@ -23,7 +23,10 @@ group: Ctrl-C / SIGTERM are forwarded to the group (SIGKILL --kill-after seconds
 runs) and the run is still written (status "interrupted", exit code 130 / 143).
 
 A workload marks phases by printing lines "::kdbench phase NAME::" on stdout; they start phase
-NAME and are removed from the output. Time before the first marker is phase "main".
+NAME and are removed from the output. Time before the first marker is phase "main". NAME: 1 to 128
+letters, digits, spaces and _ . : / # ( ) + -, starting with a letter, digit or _; a marker line that
+breaks the rules (or is longer than 4096 characters) passes through as output and is noted in
+run.json. A run records at most 10,000 phases; one more stops CMD and fails the run.
 
 Options:
   --interval-ms N       sampling interval of the power meters (default 100)
