@@ -1,8 +1,9 @@
 /** Reads and checks a run directory's run.json: not a run, a newer schema and a partial run are told apart. */
-import { existsSync, readFileSync, statSync } from 'node:fs';
+import { existsSync, statSync } from 'node:fs';
 import { join } from 'node:path';
 import { UserError } from '../core/errors.js';
 import { SCHEMA_VERSION, type RunJson } from '../core/contract.js';
+import { readRegularFile } from './safe-read.js';
 
 const isObject = (x: unknown): x is Record<string, unknown> => typeof x === 'object' && x !== null && !Array.isArray(x);
 
@@ -11,9 +12,10 @@ export function readRun(dir: string): RunJson {
   if (!statSync(dir).isDirectory()) throw new UserError(`${dir}: not a folder; give a kdbench run directory (the folder holding run.json)`);
   const path = join(dir, 'run.json');
   if (!existsSync(path)) throw new UserError(`${dir}: not a kdbench run directory (no run.json)`);
+  const text = readRegularFile(path);
   let raw: unknown;
   try {
-    raw = JSON.parse(readFileSync(path, 'utf8'));
+    raw = JSON.parse(text);
   } catch (e) {
     throw new UserError(`${path}: not valid JSON (${(e as Error).message}); a run killed while writing it leaves no other copy`);
   }

@@ -1,7 +1,8 @@
 /** Reads samples.csv (written by the sampler with csv-stringify) back into rows. */
-import { existsSync, readFileSync } from 'node:fs';
+import { existsSync } from 'node:fs';
 import { join } from 'node:path';
 import { SAMPLE_COLUMNS } from '../core/contract.js';
+import { fileInRunDir, readRegularFile } from './safe-read.js';
 
 export interface SampleRow {
   /** Seconds since the meter started. */
@@ -56,9 +57,15 @@ export interface SamplesFile {
 
 /** Rows of samples.csv; a missing file or a torn last line (a crashed run) is a problem, not an error. */
 export function readSamples(dir: string, file = 'samples.csv'): SamplesFile {
-  const path = join(dir, file);
+  const safe = fileInRunDir(file);
+  if (safe === undefined)
+    return {
+      rows: [],
+      problems: [`run.json names samples file "${file}", which is not a file name in the run directory: no power-over-time chart`],
+    };
+  const path = join(dir, safe);
   if (!existsSync(path)) return { rows: [], problems: [`${file} is missing: no power-over-time chart`] };
-  const table = parseCsv(readFileSync(path, 'utf8'));
+  const table = parseCsv(readRegularFile(path));
   const head = table.shift() ?? [];
   const col = (name: string) => head.indexOf(name);
   const need = ['t_s', 'timestamp', 'device', 'power_w', 'energy_j'];

@@ -78,7 +78,7 @@ export interface CommandResult {
 
 /**
  * Runs a command in the run's phase in progress and waits for it. A command that cannot be spawned
- * is a UserError. The command runs in its own process group: SIGINT and SIGTERM that reach kdbench
+ * is a UserError. The command runs in its own process group: SIGINT, SIGTERM and SIGHUP that reach kdbench
  * (Ctrl-C in a terminal, kill, a scheduler) are forwarded to the whole group, so that what the
  * command started ends too, and SIGKILL follows killGraceMs later where the group is still there.
  * Being in its own group, the command cannot read the terminal: where kdbench's stdin is a

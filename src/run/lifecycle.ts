@@ -90,11 +90,11 @@ export interface RunContext {
   currentPhase(): string | undefined;
   /** Measures idle power for `seconds` while this process waits (net energy = gross - idle). */
   baseline(seconds: number): Promise<void>;
-  /** Throws RunInterrupted once SIGINT or SIGTERM has arrived. */
+  /** Throws RunInterrupted once SIGINT, SIGTERM or SIGHUP has arrived. */
   check(): void;
   /** The first signal received, if any. */
   readonly signal: RunSignal | undefined;
-  /** Calls `fn` on every SIGINT / SIGTERM while the run lasts (measure forwards it to its command); returns its removal. */
+  /** Calls `fn` on every SIGINT / SIGTERM / SIGHUP while the run lasts (measure forwards it to its command); returns its removal. */
   onSignal(fn: (sig: RunSignal) => void): () => void;
   /** Adds something computed from the whole run to run.json at finalisation, whatever the outcome (medians, comparisons). */
   amend(fn: (run: RunJson) => RunJson): void;

@@ -1,15 +1,19 @@
 /**
- * The one signal watcher of a run: SIGINT and SIGTERM become a flag the run reads (check() throws
+ * The one signal watcher of a run: SIGINT, SIGTERM and SIGHUP (the terminal closed) become a flag the run reads (check() throws
  * RunInterrupted), handlers a body registers (measure forwards the signal to its command), and, where
  * the run stops between steps, a second signal that exits at once.
  */
 import os from 'node:os';
 import { InterruptedError } from '../core/errors.js';
 
-export type RunSignal = 'SIGINT' | 'SIGTERM';
-const WATCHED: RunSignal[] = ['SIGINT', 'SIGTERM'];
+export type RunSignal = 'SIGINT' | 'SIGTERM' | 'SIGHUP';
+/**
+ * SIGHUP too: a measured command runs in its own process group, so the kernel's hangup for the
+ * terminal's foreground group no longer reaches it; kdbench forwards it like the others.
+ */
+const WATCHED: RunSignal[] = ['SIGINT', 'SIGTERM', 'SIGHUP'];
 
-/** 128 + the signal's number, as a shell reports a process ended by it (SIGINT 130, SIGTERM 143). */
+/** 128 + the signal's number, as a shell reports a process ended by it (SIGHUP 129, SIGINT 130, SIGTERM 143). */
 export function signalExitCode(sig: NodeJS.Signals): number {
   return 128 + (os.constants.signals[sig] ?? 2);
 }

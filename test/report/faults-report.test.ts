@@ -5,11 +5,13 @@
  */
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { cpSync, existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { execFileSync } from 'node:child_process';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import type { PhaseRecord, RunJson } from '../../src/core/contract.js';
-import { writeReports } from '../../src/report/index.js';
+import { readRun, writeReports } from '../../src/report/index.js';
+import { UserError } from '../../src/core/errors.js';
 import { loadForCompare, writeCompare } from '../../src/report/compare/index.js';
 import { csvSafeCell } from '../../src/report/csv.js';
 import { MAX_BANDS, MAX_PHASE_BARS, limitBands, runForPhaseCharts } from '../../src/report/degrade.js';
@@ -106,4 +108,30 @@ test('merging keeps the order, the span and the totals', () => {
   assert.equal(bands[0].t0, 0);
   assert.equal(bands.at(-1)!.t1, 1000);
   assert.equal(runForPhaseCharts(handRun()).phases.length, handRun().phases.length, 'few phases: untouched');
+});
+
+test('what is not a file is never read: a named pipe as run.json or samples.csv, samplesFile pointing outside the run', async () => {
+  const dir = writeRunDir(join(tmp, 'pipes'), handRun());
+  const fifoRun = join(tmp, 'fifo-run');
+  mkdirSync(fifoRun);
+  execFileSync('mkfifo', [join(fifoRun, 'run.json')]);
+  assert.throws(
+    () => readRun(fifoRun),
+    (e: unknown) => e instanceof UserError && /run\.json: is a named pipe, not a file/.test(e.message),
+  );
+  const fifoSamples = join(tmp, 'fifo-samples');
+  cpSync(dir, fifoSamples, { recursive: true });
+  rmSync(join(fifoSamples, 'samples.csv'));
+  execFileSync('mkfifo', [join(fifoSamples, 'samples.csv')]);
+  await assert.rejects(writeReports(fifoSamples), /samples\.csv: is a named pipe, not a file/);
+  const outside = join(tmp, 'outside');
+  const run = handRun();
+  run.meter.samplesFile = '../../../../../dev/zero';
+  writeRunDir(outside, run);
+  writeFileSync(join(outside, 'samples.csv'), '');
+  await writeReports(outside);
+  assert.match(
+    readFileSync(join(outside, 'report.md'), 'utf8'),
+    /names samples file "\.\.\/\.\.\/\.\.\/\.\.\/\.\.\/dev\/zero", which is not a file name in the run directory/,
+  );
 });

@@ -91,6 +91,14 @@ test('SIGINT: the command exits 0 on it, kdbench still exits 130; what it left r
   );
 });
 
+test('SIGHUP (the terminal closed) is forwarded too: the command ends, exit 129, run interrupted', async () => {
+  const r = await start('hangup', [], `sleep 60 & echo $! > PIDFILE; echo ready; wait`);
+  r.p.kill('SIGHUP');
+  assert.equal(await r.closed, 129, r.stderr());
+  assert.ok(!alive(r.grandchild), 'the command in its own process group got the hangup');
+  assert.equal((JSON.parse(readFileSync(join(r.out, 'run.json'), 'utf8')) as RunJson).status, 'interrupted');
+});
+
 test('--kill-after takes seconds from 0 to 3600; anything else is a user error before the command runs', () => {
   for (const bad of ['-1', 'ten', '3601', '']) {
     const r = spawnSync(process.execPath, [CLI, 'measure', `--kill-after=${bad}`, '--out', join(tmp, 'never'), '--', 'true'], {

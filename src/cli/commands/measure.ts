@@ -24,7 +24,10 @@ group: Ctrl-C / SIGTERM are forwarded to the group (SIGKILL --kill-after seconds
 runs) and the run is still written (status "interrupted", exit code 130 / 143).
 
 A workload marks phases by printing lines "::kdbench phase NAME::" on stdout; they start phase
-NAME and are removed from the output. Time before the first marker is phase "main".
+NAME and are removed from the output. Time before the first marker is phase "main". NAME: 1 to 128
+letters, digits, spaces and _ . : / # ( ) + -, starting with a letter, digit or _; a marker line that
+breaks the rules (or is longer than 4096 characters) passes through as output and is noted in
+run.json. A run records at most 10,000 phases; one more stops CMD and fails the run.
 
 Options:
   --interval-ms N       sampling interval of the power meters (default 100)
@@ -35,7 +38,7 @@ Options:
                         SLURM_STEP_GPUS / SLURM_JOB_GPUS, NVIDIA_VISIBLE_DEVICES), else every GPU.
                         A GPU meter covers the whole GPU, whatever process uses it: other processes
                         seen on a measured GPU are recorded and flagged in the run
-  --kill-after S        after forwarding SIGINT / SIGTERM to CMD's process group, SIGKILL it if it still runs
+  --kill-after S        after forwarding SIGINT / SIGTERM / SIGHUP to CMD's process group, SIGKILL it if it still runs
                         S seconds later (default 10; 0 to 3600)
   --requests-per-day N  inferences a day in production (an integer >= 1), recorded in run.json for the report
   --quiet               no summary on stderr
