@@ -30,9 +30,10 @@ test('bad input fails before any work, with the flag named', () => {
     );
   bad({ dataset: 'ember' }, /--carbon-dataset and --carbon-year choose the data for --region; give --region too/);
   bad({ year: 2024 }, /give --region too/);
-  bad({ intensity: -1 }, /--carbon-intensity: expected a number >= 0, got "-1"/);
-  bad({ intensity: NaN }, /--carbon-intensity: expected a number >= 0/);
-  bad({ intensity: Infinity }, /--carbon-intensity: expected a number >= 0/);
+  bad({ intensity: -1 }, /--carbon-intensity: expected a number from 0 to 5000, got "-1"/);
+  bad({ intensity: NaN }, /--carbon-intensity: expected a number from 0 to 5000/);
+  bad({ intensity: Infinity }, /--carbon-intensity: expected a number from 0 to 5000/);
+  bad({ intensity: 5001 }, /--carbon-intensity: expected a number from 0 to 5000, got "5001"/);
   bad({ pue: 0.9 }, /--pue: expected a number >= 1 and <= 5, got "0.9"/);
   bad({ pue: 5.5 }, /--pue: expected a number >= 1 and <= 5/);
   bad({ pue: NaN }, /--pue: expected a number >= 1 and <= 5/);
