@@ -3,6 +3,7 @@ import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { DeviceSeries, domainEnergy, energyByWindow, meanPower, seriesByDevice } from '../../src/measurement/windows.js';
 import { cumulativeEnergy, energyTimeline } from '../../src/measurement/trace-energy.js';
+import { Integrator } from '../../src/measurement/integrator.js';
 import type { DomainInfo, Method, Sample, Trace } from '../../src/measurement/types.js';
 
 const close = (a: number, b: number, what = '') => assert.ok(Math.abs(a - b) <= 1e-9 * Math.max(1, Math.abs(b)), `${what} ${a} != ${b}`);
@@ -128,4 +129,41 @@ test('windows: per-device figures, totals, idle baseline net of power x duration
   const tl = energyTimeline(trace);
   assert.equal(tl.startWallMs, 1000);
   close(tl.energyAt(2), 200 + 100 + 7);
+});
+
+test('windows that do not start at 0, and a zero-length window: durations, mean power and uncertainty stay right', () => {
+  const trace: Trace = {
+    startWallMs: 0,
+    domains: [info('counter', { relative: 0.1, stalenessS: 0.1 })],
+    samples: SAMPLES,
+    problems: [],
+    samplerCpuS: 0,
+    intervalMs: 1000,
+  };
+  const [w] = energyByWindow(trace, [{ name: 'w', t0: 1, t1: 3 }]);
+  assert.equal(w.durationS, 2);
+  close(w.energyJ, 400);
+  close(meanPower(trace, { name: 'idle', t0: 2, t1: 4 }).get('d')!, 300);
+  const [z] = energyByWindow(trace, [{ name: 'z', t0: 2.5, t1: 2.5 }]);
+  assert.equal(z.energyJ, 0);
+  assert.equal(z.uncertaintyJ, 0);
+});
+
+test('integrator: a first counter reading keeps the power it came with; unusable readings are dropped', () => {
+  const it = new Integrator();
+  assert.deepEqual(it.add({ device: 'gpu:0', energyJ: 1000, powerW: 7 }, 5, 'a'), {
+    t: 5,
+    device: 'gpu:0',
+    powerW: 7,
+    energyJ: 0,
+    phase: 'a',
+  });
+  assert.deepEqual(it.add({ device: 'cpu', energyJ: 3 }, 5, 'a'), { t: 5, device: 'cpu', powerW: 0, energyJ: 0, phase: 'a' });
+  // Neither energy nor power: nothing, and no state that would turn the next reading into NaN.
+  assert.equal(it.add({ device: 'dram' }, 5, 'a'), undefined);
+  assert.deepEqual(it.add({ device: 'dram', powerW: 2 }, 6, 'a'), { t: 6, device: 'dram', powerW: 2, energyJ: 0, phase: 'a' });
+  // A power reading not after the previous one is dropped; a gap marked on it is not recorded.
+  assert.equal(it.add({ device: 'dram', powerW: 9, afterGap: true }, 6, 'a'), undefined);
+  assert.deepEqual(it.gaps, []);
+  assert.equal(it.add({ device: 'dram', powerW: 2 }, 7, 'a')!.energyJ, 2);
 });
