@@ -120,7 +120,7 @@ test('counts in words at every scale', () => {
 
 test('the sentence gives the range within the uncertainty, "never" at its far end when the saving may vanish', () => {
   const [a, b] = breakEvens(handRun());
-  assert.match(breakEvenSentence(a), /\(within the measurement uncertainty: from 7,451 to 13,988\)/);
+  assert.match(breakEvenSentence(a), /\(within the error bounds: from 9,766 to 10,260\)/);
   assert.match(breakEvenSentence({ ...a, nStarRange: [7451.5, null] }), /from 7,452 to never\)/);
   assert.match(
     breakEvenSentence({ ...a, nStarRange: [null, null] }),

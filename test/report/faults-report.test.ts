@@ -57,7 +57,9 @@ test('formula-like names are escaped in summary.csv, inference.csv, emissions.cs
   assert.ok(all.includes(`'${EVIL}`), 'the phase name is kept, as text');
   assert.ok(all.includes(`'+cmd|" /C calc"!A0`));
   const cmp = join(tmp, 'cmp');
-  const { runs, mode } = loadForCompare([dir, writeRunDir(join(tmp, 'evil2'), run)], undefined);
+  // A second run of the same suite (compare refuses the same run twice, so it starts a minute later).
+  const second: RunJson = { ...run, startedAt: '2026-01-02T03:05:00.000Z' };
+  const { runs, mode } = loadForCompare([dir, writeRunDir(join(tmp, 'evil2'), second)], undefined);
   mkdirSync(cmp);
   writeCompare(runs, mode, cmp);
   const compareCells = csvCells(join(cmp, 'compare.csv'));
