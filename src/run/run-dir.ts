@@ -248,18 +248,22 @@ function claimed(dir: string, createdTop: string | undefined): ClaimedDir {
       for (const f of files) rmSync(join(dir, f), { recursive: true, force: true });
       for (const f of readdirSafe(dir)) if (files.some((x) => f.startsWith(`${x}.tmp-`))) rmSync(join(dir, f), { force: true });
       release();
-      if (createdTop === undefined) return;
-      // The folders this claim made, innermost first, each only while empty.
-      for (let p = dir; ; p = dirname(p)) {
-        try {
-          rmdirSync(p);
-        } catch {
-          break;
-        }
-        if (p === createdTop || dirname(p) === p) break;
-      }
+      removeEmptyMade(dir, createdTop);
     },
   };
+}
+
+/** Removes the folders a claim made (dir up to createdTop), innermost first, each only while empty. */
+function removeEmptyMade(dir: string, createdTop: string | undefined): void {
+  if (createdTop === undefined) return;
+  for (let p = dir; ; p = dirname(p)) {
+    try {
+      rmdirSync(p);
+    } catch {
+      break;
+    }
+    if (p === createdTop || dirname(p) === p) break;
+  }
 }
 
 function readdirSafe(dir: string): string[] {
@@ -294,7 +298,9 @@ export function claimRunDir(
     try {
       lock(dir, flag, argv);
     } catch (e) {
-      claimed(dir, createdTop).abandon();
+      // The lock is not ours (another run holds it, or lock() removed its own): only the folders
+      // this claim made go, each while empty. Never release(): that would delete the winner's lock.
+      removeEmptyMade(dir, createdTop);
       throw e;
     }
     return claimed(dir, createdTop);
@@ -318,14 +324,13 @@ export function claimRunDir(
       if ((e as NodeJS.ErrnoException).code === 'EEXIST') continue;
       throw new UserError(`cannot create a run folder in ${root}: ${ioCause(e)} (give --out DIR)`);
     }
-    const c = claimed(dir, rootTop ?? dir);
     try {
       lock(dir, `run folder ${dir}`, argv);
     } catch (e) {
-      c.abandon();
+      removeEmptyMade(dir, rootTop ?? dir);
       throw e;
     }
-    return c;
+    return claimed(dir, rootTop ?? dir);
   }
 }
 

@@ -47,35 +47,49 @@ test('a second claim of a claimed folder is refused, naming the holder (pid, hos
         /another kdbench run is using this folder/.test(e.message) &&
         e.message.includes('kdbench measure -- sleep 9'),
     );
+    // The refused claim leaves the holder's lock in place: a third claim is refused too.
+    assert.ok(existsSync(join(dir, LOCK_FILE)), 'a refused claim must not remove the lock it lost to');
+    assert.throws(() => claimRunDir(dir, 'x'), /another kdbench run is using this folder/);
   } finally {
     first.release();
   }
   assert.deepEqual(readdirSync(dir), [], 'the lock goes with the run');
 });
 
-test('six processes claim one folder at the same moment: exactly one gets it', async () => {
-  const dir = join(tmp, 'race');
-  mkdirSync(dir);
+test('six processes claim the same folders at the same moment: exactly one gets each', async () => {
+  // Each child claims 20 folders in turn, starting together, so each folder is a race of six; a
+  // loser must never remove the winner's lock (a third claim would then win as well).
+  const dirs = Array.from({ length: 20 }, (_, i) => join(tmp, `race-${i}`));
+  for (const d of dirs) mkdirSync(d);
   const at = Date.now() + 1500;
   const script = `
     const { claimRunDir } = await import(${JSON.stringify(join(REPO, 'dist', 'src', 'run', 'run-dir.js'))});
+    const dirs = ${JSON.stringify(dirs)};
     while (Date.now() < ${at});
-    try { claimRunDir(${JSON.stringify(dir)}, 'race'); console.log('won'); } catch (e) { console.log('refused: ' + e.message); }`;
+    const out = [];
+    for (const d of dirs) {
+      try { claimRunDir(d, 'race'); out.push('won'); } catch (e) { out.push('refused: ' + e.message); }
+    }
+    console.log(JSON.stringify(out));
+    await new Promise((r) => setTimeout(r, 500));`;
   const outs = await Promise.all(
     Array.from(
       { length: 6 },
       () =>
-        new Promise<string>((resolve) => {
+        new Promise<string[]>((resolve) => {
           const c = spawn(process.execPath, ['--input-type=module', '-e', script], { stdio: ['ignore', 'pipe', 'inherit'] });
           let out = '';
           c.stdout.on('data', (d: Buffer) => (out += d.toString()));
-          c.on('close', () => resolve(out.trim()));
+          c.on('close', () => resolve(JSON.parse(out) as string[]));
         }),
     ),
   );
-  assert.equal(outs.filter((o) => o === 'won').length, 1, outs.join('\n'));
-  for (const o of outs.filter((x) => x !== 'won'))
-    assert.match(o, /refused: .*(another kdbench run|a kdbench run that no longer runs|not empty)/);
+  dirs.forEach((d, i) => {
+    const results = outs.map((o) => o[i]!);
+    assert.equal(results.filter((o) => o === 'won').length, 1, `${d}:\n${results.join('\n')}`);
+    for (const o of results.filter((x) => x !== 'won'))
+      assert.match(o, /refused: .*(another kdbench run|a kdbench run that no longer runs|not empty)/);
+  });
 });
 
 test('kdbench measure twice into one --out: the second exits 2 naming the first; the folder holds one run', async () => {
