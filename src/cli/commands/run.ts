@@ -59,7 +59,8 @@ export async function run(argv: string[]): Promise<number> {
   // Everything the user gave is checked before any work starts.
   const loaded = loadSuite(positionals[0] ?? DEFAULT_SUITE);
   const carbon = prepareCarbon(carbonOptionsFromFlags(values));
-  const teacherPath = values.teacher === undefined ? undefined : checkRegularFile('--teacher', values.teacher, resolveTeacherPath(values.teacher));
+  const teacherPath =
+    values.teacher === undefined ? undefined : checkRegularFile('--teacher', values.teacher, resolveTeacherPath(values.teacher));
   if (values.backend !== undefined) checkBackendName(values.backend);
   checkOutDir(values.out);
   const progress = new Progress(process.stderr, Boolean(process.stderr.isTTY) && process.env.TERM !== 'dumb', Boolean(values.quiet));
