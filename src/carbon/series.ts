@@ -13,7 +13,7 @@
  * A series that does not contain the run's start at all is refused before the run (prepareCarbon).
  */
 import { createHash } from 'node:crypto';
-import { readFileSync } from 'node:fs';
+import { readFileSync, statSync } from 'node:fs';
 import { UserError } from '../core/errors.js';
 import { LIMITS } from './units.js';
 /** Joules of all devices from the meter's t = 0 to t. */
@@ -106,8 +106,11 @@ export function parseSeries(text: string, file: string): IntensitySeries {
 export function readSeries(file: string): IntensitySeries {
   let text: string;
   try {
+    // Only a regular file: a named pipe would block the read forever, /dev/zero never ends.
+    if (!statSync(file).isFile()) throw new UserError(`--carbon-series ${file}: not a regular file (a folder, a pipe or a device)`);
     text = readFileSync(file, 'utf8');
   } catch (e) {
+    if (e instanceof UserError) throw e;
     throw new UserError(`--carbon-series ${file}: cannot read: ${(e as NodeJS.ErrnoException).code ?? (e as Error).message}`);
   }
   return parseSeries(text, file);

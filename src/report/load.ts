@@ -4,6 +4,7 @@ import { join } from 'node:path';
 import { UserError } from '../core/errors.js';
 import { SCHEMA_VERSION, type RunJson } from '../core/contract.js';
 import { readRegularFile } from './safe-read.js';
+import { runShapeProblems } from './check-run.js';
 
 const isObject = (x: unknown): x is Record<string, unknown> => typeof x === 'object' && x !== null && !Array.isArray(x);
 
@@ -32,6 +33,11 @@ export function readRun(dir: string): RunJson {
   if (typeof raw.status !== 'string') missing.push('status');
   if (typeof raw.startedAt !== 'string') missing.push('startedAt');
   if (missing.length > 0) throw new UserError(`${path}: not a kdbench run (fields missing or of the wrong type: ${missing.join(', ')})`);
+  const shape = runShapeProblems(raw);
+  if (shape.length > 0)
+    throw new UserError(
+      `${path}: cannot be reported, fields of the wrong type:\n  - ${shape.slice(0, 8).join('\n  - ')}${shape.length > 8 ? `\n  (and ${shape.length - 8} more)` : ''}`,
+    );
   return raw as unknown as RunJson;
 }
 

@@ -16,13 +16,14 @@ import {
   mkdirSync,
   readFileSync,
   readdirSync,
+  realpathSync,
   rmSync,
   rmdirSync,
   statSync,
   statfsSync,
   writeFileSync,
 } from 'node:fs';
-import { dirname, join, resolve } from 'node:path';
+import { dirname, join, relative, resolve } from 'node:path';
 import { UserError } from '../core/errors.js';
 import { ioCause } from '../core/files.js';
 
@@ -72,11 +73,26 @@ function nearestExisting(dir: string): string {
   return p;
 }
 
-/** The special file system `path` lies on, if any (statfs where the platform has it). */
+/**
+ * The special file system `path` lies on, if any: by statfs type where the platform has it, and the
+ * kernel's trees by place (/proc, /sys, /dev but /dev/shm), which a container may mount as tmpfs or
+ * devtmpfs (indistinguishable by type from a disk-backed tmpfs).
+ */
 export function specialFileSystem(path: string): string | undefined {
+  const base = nearestExisting(resolve(path));
+  let real = base;
   try {
-    const type = Number(statfsSync(nearestExisting(resolve(path))).type) >>> 0;
-    return SPECIAL_FS[type];
+    real = realpathSync(base);
+  } catch {
+    /* keep the path as given */
+  }
+  const full = resolve(real, relative(base, resolve(path)));
+  const tree = /^\/(proc|sys|dev)(\/|$)/.exec(full);
+  if (tree && !/^\/dev\/shm(\/|$)/.test(full))
+    return `/${tree[1]} (the kernel's ${tree[1] === 'dev' ? 'device files' : 'view of the system'})`;
+  try {
+    const type = Number(statfsSync(base).type) >>> 0;
+    return SPECIAL_FS[type] && `the ${SPECIAL_FS[type]} file system (a view of the kernel)`;
   } catch {
     return undefined;
   }
@@ -142,8 +158,7 @@ export function checkOutDir(out: string | undefined): void {
   if (out.trim() === '') throw new UserError(`--out: expected a folder, got an empty value`);
   const dir = resolve(out);
   const special = specialFileSystem(dir);
-  if (special)
-    throw new UserError(`${label}: on the ${special} file system (a view of the kernel, not storage); choose a folder on a disk`);
+  if (special) throw new UserError(`${label}: on ${special}, not storage; choose a folder on a disk`);
   let isDir: boolean;
   try {
     isDir = statSync(dir).isDirectory();
@@ -308,7 +323,7 @@ export function claimRunDir(
   const safe = label.replace(/[^A-Za-z0-9._-]+/g, '-').slice(0, 60) || 'run';
   const root = resolve(reportsRoot);
   const special = specialFileSystem(root);
-  if (special) throw new UserError(`reports folder ${root}: on the ${special} file system; run from a folder on a disk or give --out`);
+  if (special) throw new UserError(`reports folder ${root}: on ${special}, not storage; run from a folder on a disk or give --out`);
   let rootTop: string | undefined;
   try {
     rootTop = mkdirSync(root, { recursive: true });

@@ -137,3 +137,23 @@ test('what is not a file is never read: a named pipe as run.json or samples.csv,
     /names samples file "\.\.\/\.\.\/\.\.\/\.\.\/\.\.\/dev\/zero", which is not a file name in the run directory/,
   );
 });
+
+test('a run.json whose phases, totals or models have fields of the wrong type is refused with their paths, not a TypeError', () => {
+  const run = handRun() as unknown as Record<string, unknown> & { phases: Record<string, unknown>[]; models: Record<string, unknown>[] };
+  run.phases[0] = { name: null, energyJ: 'lots' };
+  run.phases[2].domains = 'x';
+  run.totals = '?';
+  run.models[1].accuracy = '90 %';
+  const dir = writeRunDir(join(tmp, 'bad-fields'), run as unknown as RunJson);
+  assert.throws(
+    () => readRun(dir),
+    (e: unknown) =>
+      e instanceof UserError &&
+      /cannot be reported, fields of the wrong type/.test(e.message) &&
+      e.message.includes('phases[0].name: not of the expected type (got null)') &&
+      e.message.includes('phases[0].energyJ: not of the expected type (got string "lots")') &&
+      e.message.includes('phases[2].domains: expected a list') &&
+      e.message.includes('totals: expected an object') &&
+      e.message.includes('models[1].accuracy'),
+  );
+});

@@ -139,7 +139,7 @@ test("kdbench run with a backend that cannot load: exit 2, the user's own empty 
   assert.deepEqual(readdirSync(out), []);
 });
 
-test('--out through a file, under /proc or /sys: exit 2 at once, the path and the cause, no stack', () => {
+test('--out through a file, under /proc, /sys or /dev: exit 2 at once, the path and the cause, no stack', () => {
   const file = join(tmp, 'a-file');
   writeFileSync(file, 'x');
   assertClean(
@@ -148,13 +148,15 @@ test('--out through a file, under /proc or /sys: exit 2 at once, the path and th
     /--out .*a-file\/run: .*(ENOTDIR|is a file, not a folder)/,
   );
   for (const [out, fs] of [
-    ['/proc/kdbench-test-run', 'proc'],
-    ['/sys/kernel/kdbench-test-run', 'sysfs'],
+    ['/proc/kdbench-test-run', '/proc'],
+    ['/sys/kernel/kdbench-test-run', '/sys'],
+    ['/dev/kdbench-test-run', '/dev'],
   ]) {
     if (!existsSync(out.split('/').slice(0, 2).join('/'))) continue;
     const r = kdbench(['measure', '--out', out, '--', 'true'], 30_000);
     assert.notEqual(r.signal, 'SIGTERM', `${out}: hung`);
-    assertClean(r, 2, new RegExp(`--out ${out}: on the ${fs} file system`));
+    assertClean(r, 2, new RegExp(`--out ${out}: on ${fs} \\(the kernel's .*\\), not storage`));
+    assert.ok(!existsSync(out));
   }
 });
 

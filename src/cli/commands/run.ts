@@ -1,4 +1,5 @@
 /** `kdbench run [SUITE] [--quick] [--out DIR]`: distil, evaluate and benchmark a suite, measuring every phase. */
+import { statSync } from 'node:fs';
 import { relative } from 'node:path';
 import { parseCommandArgs, numberFlag } from '../args.js';
 import { UserError } from '../../core/errors.js';
@@ -43,6 +44,12 @@ const FLAGS = {
   quiet: { type: 'boolean' },
 } as const;
 
+/** A path that must be a regular file: a pipe or a device (/dev/zero) would hang the run that reads it. */
+function checkRegularFile(flag: string, given: string, path: string): string {
+  if (!statSync(path).isFile()) throw new UserError(`${flag} ${given}: ${path} is not a regular file (a pipe or a device)`);
+  return path;
+}
+
 export async function run(argv: string[]): Promise<number> {
   const { values, positionals } = parseCommandArgs(argv, FLAGS, usage);
   if (positionals.length > 1) throw new UserError(`expected at most one SUITE, got: ${positionals.join(' ')}\n\n${usage}`);
@@ -52,7 +59,8 @@ export async function run(argv: string[]): Promise<number> {
   // Everything the user gave is checked before any work starts.
   const loaded = loadSuite(positionals[0] ?? DEFAULT_SUITE);
   const carbon = prepareCarbon(carbonOptionsFromFlags(values));
-  const teacherPath = values.teacher === undefined ? undefined : resolveTeacherPath(values.teacher);
+  const teacherPath =
+    values.teacher === undefined ? undefined : checkRegularFile('--teacher', values.teacher, resolveTeacherPath(values.teacher));
   if (values.backend !== undefined) checkBackendName(values.backend);
   checkOutDir(values.out);
   const progress = new Progress(process.stderr, Boolean(process.stderr.isTTY) && process.env.TERM !== 'dumb', Boolean(values.quiet));
