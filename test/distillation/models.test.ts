@@ -1,7 +1,7 @@
 /** The BiLSTM student (shapes, masking, it learns), the MSE logit loss, and the save/load round trip. */
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { selectBackend, tf } from '../../src/distillation/backend.js';
@@ -167,4 +167,29 @@ test('a saved model whose input does not match the tokenizer is a clear UserErro
     () => loadSavedModel(join(tmp, 'other.json'), 'x', input),
     (e: unknown) => e instanceof UserError && /not a model saved by kdbench/.test(e.message),
   );
+});
+
+test('model.json cannot point its weights outside its folder or at something that is not a file (no endless read of /dev/zero)', () => {
+  const src = join(tmp, specs[1].name);
+  const json = JSON.parse(readFileSync(join(src, 'model.json'), 'utf8'));
+  const withPaths = (name: string, paths: string[]) => {
+    const dir = join(tmp, name);
+    mkdirSync(dir, { recursive: true });
+    for (const f of ['weights.bin', 'vocab.json']) writeFileSync(join(dir, f), readFileSync(join(src, f)));
+    writeFileSync(join(dir, 'model.json'), JSON.stringify({ ...json, weightsManifest: [{ ...json.weightsManifest[0], paths }] }));
+    return dir;
+  };
+  const refused = (dir: string, what: RegExp) =>
+    assert.throws(
+      () => loadSavedModel(dir, 'x', input),
+      (e: unknown) => e instanceof UserError && what.test(e.message),
+    );
+  refused(withPaths('escape', ['../../../../../../dev/zero']), /names "\.\.\/.*dev\/zero", which is outside the model's folder/);
+  refused(withPaths('absolute', ['/dev/zero']), /names "\/dev\/zero", which is outside the model's folder/);
+  const sub = withPaths('subdir', ['sub']);
+  mkdirSync(join(sub, 'sub'));
+  refused(sub, /names "sub", which is not a regular file/);
+  // The same files under their own names still load.
+  const ok = withPaths('ok', ['./weights.bin']);
+  loadSavedModel(ok, 'x', input).model.dispose();
 });

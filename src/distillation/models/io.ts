@@ -5,7 +5,7 @@
  */
 import { createHash } from 'node:crypto';
 import { existsSync, mkdirSync, readFileSync, statSync, writeFileSync } from 'node:fs';
-import { dirname, join, resolve } from 'node:path';
+import { dirname, isAbsolute, join, relative, resolve } from 'node:path';
 import { tf } from '../backend.js';
 import { UserError } from '../../core/errors.js';
 import { packageVersion } from '../../core/host.js';
@@ -81,6 +81,21 @@ export function resolveModelJson(path: string, label = `saved model ${path}`): s
   return file;
 }
 
+/**
+ * A file that model.json names (weights, vocabulary): it must lie inside the model's folder and be a
+ * regular file, so a hand-made model.json cannot point at ../../dev/zero (a read that never ends) or a FIFO.
+ */
+function sidecar(dir: string, name: unknown, what: string): string {
+  if (typeof name !== 'string' || name === '') throw new UserError(`${what}: a file name in model.json is not a string`);
+  const file = resolve(dir, name);
+  const rel = relative(dir, file);
+  if (rel === '' || rel.startsWith('..') || isAbsolute(rel))
+    throw new UserError(`${what}: model.json names "${name}", which is outside the model's folder ${dir}`);
+  if (existsSync(file) && !statSync(file).isFile())
+    throw new UserError(`${what}: model.json names "${name}", which is not a regular file (${file})`);
+  return file;
+}
+
 function readJson(file: string, what: string): unknown {
   try {
     return JSON.parse(readFileSync(file, 'utf8'));
@@ -133,14 +148,14 @@ export function loadSavedModel(path: string, name: string, input: InputContract)
   }
   const json = raw as SavedModelJson;
   const dir = dirname(file);
-  const vocabFile = join(dir, json.vocabulary.file);
+  const vocabFile = sidecar(dir, json.vocabulary.file, `saved model ${path}`);
   const tokens = existsSync(vocabFile) ? (readJson(vocabFile, `saved model ${path}`) as string[]) : undefined;
   const why = inputMismatch(json, tokens, input);
   if (why) throw new UserError(`saved model ${path} does not match this suite's input: ${why}`);
   const model = buildFromArchitecture(json.kind, name, json.architecture);
   try {
     const specs = json.weightsManifest.flatMap((g) => g.weights);
-    const buffers = json.weightsManifest.flatMap((g) => g.paths.map((p) => readFileSync(join(dir, p))));
+    const buffers = json.weightsManifest.flatMap((g) => g.paths.map((p) => readFileSync(sidecar(dir, p, `saved model ${path}`))));
     const joined = Buffer.concat(buffers);
     const tensors = tf.io.decodeWeights(joined.buffer.slice(joined.byteOffset, joined.byteOffset + joined.byteLength), specs);
     try {
