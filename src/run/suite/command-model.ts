@@ -258,9 +258,15 @@ export class CommandModel implements OwnModel {
   }
 
   /** train (teacher), distil (student) or control, in `phase`. */
-  async train(s: SuiteStepContext, d: SuiteData, step: 'train' | 'distil' | 'control', phase: string): Promise<void> {
+  async train(
+    s: SuiteStepContext,
+    d: SuiteData,
+    step: 'train' | 'distil' | 'control',
+    phase: string,
+    extraEnv?: Record<string, string>,
+  ): Promise<void> {
     s.run.progress.log(`${this.name}: ${step} (command)`);
-    const r = await this.runStep(s, d, { step, phase });
+    const r = await this.runStep(s, d, { step, phase, ...(extraEnv ? { extraEnv } : {}) });
     this.facts = { ...this.facts, ...r };
     this.training = { epochs: r.epochs ?? NaN, steps: r.steps ?? NaN, phase, finalLoss: r.finalLoss ?? NaN };
   }
