@@ -17,12 +17,14 @@ export interface HonestCompute {
 }
 
 export type VerdictStep =
-  | { method: 'distillation' }
-  | { method: 'quantization'; quantization: QuantizationSpec }
-  | { method: 'pruning'; pruning: PruningSpec };
+  { method: 'distillation' } | { method: 'quantization'; quantization: QuantizationSpec } | { method: 'pruning'; pruning: PruningSpec };
 
 /** The verdict for one step on one runtime. `int8Engine`: PyTorch's quantized engine (fbgemm, qnnpack), when known. */
-export function honestCompute(step: VerdictStep, runtime: CompressionRuntime, facts: { int8Engine?: string; device?: string } = {}): HonestCompute {
+export function honestCompute(
+  step: VerdictStep,
+  runtime: CompressionRuntime,
+  facts: { int8Engine?: string; device?: string } = {},
+): HonestCompute {
   if (step.method === 'distillation')
     return {
       changesArithmetic: true,
@@ -54,7 +56,11 @@ export function honestCompute(step: VerdictStep, runtime: CompressionRuntime, fa
     const gpu = facts.device?.startsWith('cuda') ?? false;
     if (mode === 'fp16')
       return gpu
-        ? { changesArithmetic: true, saves: ['disk', 'memory', 'arithmetic'], note: 'fp16 weights and arithmetic on the GPU (tensor cores)' }
+        ? {
+            changesArithmetic: true,
+            saves: ['disk', 'memory', 'arithmetic'],
+            note: 'fp16 weights and arithmetic on the GPU (tensor cores)',
+          }
         : {
             changesArithmetic: false,
             saves: ['disk', 'memory'],
@@ -67,7 +73,11 @@ export function honestCompute(step: VerdictStep, runtime: CompressionRuntime, fa
         note: "PyTorch's int8 dynamic quantization runs on the CPU only (fbgemm, qnnpack), not on CUDA",
       };
     if (!facts.int8Engine || facts.int8Engine === 'none')
-      return { changesArithmetic: false, saves: ['disk'], note: 'no int8 engine in this PyTorch (torch.backends.quantized): int8 kernels cannot run' };
+      return {
+        changesArithmetic: false,
+        saves: ['disk'],
+        note: 'no int8 engine in this PyTorch (torch.backends.quantized): int8 kernels cannot run',
+      };
     return {
       changesArithmetic: true,
       saves: ['disk', 'memory', 'arithmetic'],
@@ -76,7 +86,11 @@ export function honestCompute(step: VerdictStep, runtime: CompressionRuntime, fa
   }
   if (runtime === 'onnxruntime')
     return mode === 'fp16'
-      ? { changesArithmetic: null, saves: ['disk', 'memory'], note: 'fp16 ONNX on the CPU execution provider: weights half the size, arithmetic mostly fp32 (casts)' }
+      ? {
+          changesArithmetic: null,
+          saves: ['disk', 'memory'],
+          note: 'fp16 ONNX on the CPU execution provider: weights half the size, arithmetic mostly fp32 (casts)',
+        }
       : {
           changesArithmetic: true,
           saves: ['disk', 'memory', 'arithmetic'],
@@ -91,7 +105,11 @@ export function honestCompute(step: VerdictStep, runtime: CompressionRuntime, fa
 
 /** A chain's verdict: it changes the arithmetic if any step does; unknown if none does and one is unknown. */
 export function chainVerdict(verdicts: HonestCompute[]): HonestCompute {
-  const changes = verdicts.some((v) => v.changesArithmetic === true) ? true : verdicts.some((v) => v.changesArithmetic === null) ? null : false;
+  const changes = verdicts.some((v) => v.changesArithmetic === true)
+    ? true
+    : verdicts.some((v) => v.changesArithmetic === null)
+      ? null
+      : false;
   const saves = [...new Set(verdicts.flatMap((v) => v.saves))];
   return { changesArithmetic: changes, saves, note: verdicts.map((v) => v.note).join('; then ') };
 }

@@ -39,7 +39,9 @@ export function ownSteps(c: CompressionSpec): VerdictStep[] {
   if (c.method === 'quantization') return [{ method: 'quantization', quantization: c.quantization! }];
   if (c.method === 'pruning') return [{ method: 'pruning', pruning: c.pruning! }];
   return (c.chain ?? []).map((s) =>
-    s.method === 'quantization' ? { method: 'quantization' as const, quantization: s.quantization! } : { method: 'pruning' as const, pruning: s.pruning! },
+    s.method === 'quantization'
+      ? { method: 'quantization' as const, quantization: s.quantization! }
+      : { method: 'pruning' as const, pruning: s.pruning! },
   );
 }
 
@@ -57,7 +59,11 @@ export function methodName(steps: readonly VerdictStep[]): string {
   return steps.map((s) => s.method).join(' + ') || 'none';
 }
 
-export function lineageVerdict(steps: readonly VerdictStep[], runtime: CompressionRuntime, facts: { int8Engine?: string; device?: string } = {}): HonestCompute {
+export function lineageVerdict(
+  steps: readonly VerdictStep[],
+  runtime: CompressionRuntime,
+  facts: { int8Engine?: string; device?: string } = {},
+): HonestCompute {
   const vs = steps.map((s) => honestCompute(s, runtime, facts));
   return vs.length === 1 ? vs[0] : chainVerdict(vs);
 }

@@ -41,7 +41,9 @@ export function compressionErrors(models: readonly CompressibleModel[]): string[
     if (base < 0) errors.push(`field "${f}.from": no model "${c.from}" in this suite (models: ${models.map((x) => x.name).join(', ')})`);
     else if (base === i) errors.push(`field "${f}.from": "${c.from}" is this model itself`);
     else if (base > i)
-      errors.push(`field "${f}.from": "${c.from}" (${models[base].path}) comes after this model; a model is made from one listed before it`);
+      errors.push(
+        `field "${f}.from": "${c.from}" (${models[base].path}) comes after this model; a model is made from one listed before it`,
+      );
     if (c.method === 'distillation' && base >= 0 && base !== 0)
       errors.push(`field "${f}.from": distillation learns from the teacher ("${models[0].name}"), not from "${c.from}"`);
     for (const e of settingsErrors(f, c.method, c)) errors.push(e);
@@ -62,7 +64,8 @@ export function compressionErrors(models: readonly CompressibleModel[]): string[
 function settingsErrors(f: string, method: string, s: { quantization?: QuantizationSpec; pruning?: PruningSpec }): string[] {
   const out: string[] = [];
   if (method === 'quantization') {
-    if (!s.quantization) out.push(`field "${f}.quantization" is required for method "quantization" (mode: ${QUANTIZATION_MODES.join(', ')})`);
+    if (!s.quantization)
+      out.push(`field "${f}.quantization" is required for method "quantization" (mode: ${QUANTIZATION_MODES.join(', ')})`);
     else if (!QUANTIZATION_MODES.includes(s.quantization.mode))
       out.push(`field "${f}.quantization.mode": ${JSON.stringify(s.quantization.mode)} is not one of: ${QUANTIZATION_MODES.join(', ')}`);
   }
@@ -70,7 +73,8 @@ function settingsErrors(f: string, method: string, s: { quantization?: Quantizat
     if (!s.pruning) out.push(`field "${f}.pruning" is required for method "pruning" (sparsity in (0, 1))`);
     else {
       const sp = s.pruning.sparsity;
-      if (!(typeof sp === 'number' && sp > 0 && sp < 1)) out.push(`field "${f}.pruning.sparsity": ${JSON.stringify(sp)} is not in (0, 1) (0.5 removes half)`);
+      if (!(typeof sp === 'number' && sp > 0 && sp < 1))
+        out.push(`field "${f}.pruning.sparsity": ${JSON.stringify(sp)} is not in (0, 1) (0.5 removes half)`);
       if (s.pruning.structure !== undefined && !PRUNING_STRUCTURES.includes(s.pruning.structure))
         out.push(`field "${f}.pruning.structure": ${JSON.stringify(s.pruning.structure)} is not one of: ${PRUNING_STRUCTURES.join(', ')}`);
     }
@@ -93,7 +97,8 @@ function runtimeErrors(m: CompressibleModel, f: string, base: CompressibleModel 
   if (m.kind === 'hf-onnx') {
     const out: string[] = [];
     for (const st of steps) {
-      if (st.method === 'pruning') out.push(`field "${f}": kdbench cannot prune an hf-onnx model (ONNX Runtime loads it as exported); prune before the export`);
+      if (st.method === 'pruning')
+        out.push(`field "${f}": kdbench cannot prune an hf-onnx model (ONNX Runtime loads it as exported); prune before the export`);
       if (st.method === 'quantization') {
         const mode = st.quantization?.mode;
         const dtype = m.dtype ?? 'fp32';
@@ -106,9 +111,11 @@ function runtimeErrors(m: CompressibleModel, f: string, base: CompressibleModel 
     return out;
   }
   if (m.kind === 'command') {
-    if (c.method === 'distillation') return m.hasDistilStep ? [] : [`field "${m.path}.distil" is required for compression.method "distillation"`];
+    if (c.method === 'distillation')
+      return m.hasDistilStep ? [] : [`field "${m.path}.distil" is required for compression.method "distillation"`];
     const out: string[] = [];
-    if (!m.hasCompressStep) out.push(`field "${m.path}.compress" is required for compression.method "${c.method}": the command that makes the compressed model`);
+    if (!m.hasCompressStep)
+      out.push(`field "${m.path}.compress" is required for compression.method "${c.method}": the command that makes the compressed model`);
     if (m.hasDistilStep) out.push(`field "${m.path}.distil": a compressed model is made by "compress" from "${c.from}", not distilled`);
     if (base && base.kind !== 'command')
       out.push(

@@ -91,7 +91,10 @@ export function withCompression(run: RunJson, suite: Suite, correct: Correctness
     const runtime = runtimeOf(m);
     const chainNames = lineageNames(m.name, specs);
     const production = [...phases].filter((p) =>
-      chainNames.some((n) => p === `distillation:${n}` || p === `compression:${n}` || p.startsWith(`distillation:${n}:`) || p.startsWith(`compression:${n}:`)),
+      chainNames.some(
+        (n) =>
+          p === `distillation:${n}` || p === `compression:${n}` || p.startsWith(`distillation:${n}:`) || p.startsWith(`compression:${n}:`),
+      ),
     );
     const spec = specs.find((x) => x.name === m.name);
     const record: CompressionRecord = {
