@@ -102,7 +102,10 @@ export function breakEvens(run: RunJson, batchSize?: number): BreakEven[] {
     teacherPhases.length > 0 && teacherPhases.every((p) => known(p.energyJ)) ? sum(teacherPhases.map((p) => p.energyJ)) : undefined;
   const out: BreakEven[] = [];
   // Only students distilled from this teacher in this run: a loaded one (saved, hf-onnx, a command without "distil") has no distillation to pay back.
-  for (const s of run.models.filter((m) => m.role === 'student' && m.pairedWith === teacher.name)) {
+  // A compressed model counts when its chain starts from this teacher (quantized teacher, quantized distilled student ...).
+  for (const s of run.models.filter(
+    (m) => m.role === 'student' && (m.pairedWith === teacher.name || m.compression?.root === teacher.name),
+  )) {
     const phases = distillationPhases(run, s.name);
     const sInf = at(s.name);
     if (phases.length === 0 || !sInf || sInf.batchSize !== tInf.batchSize || !(sInf.inferences > 0)) continue;

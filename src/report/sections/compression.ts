@@ -18,11 +18,7 @@ function sizeCell(r: MethodRow): string {
   const s = r.model.sizeBytes;
   const b = r.base?.sizeBytes;
   if (s === undefined) return 'n/a';
-  return b
-    ? `${bytes(s)} (${ratioWords(s / b)
-        .replace(/ less$/, ' smaller')
-        .replace(/ MORE$/, ' LARGER')} than ${r.base!.name})`
-    : bytes(s);
+  return b ? `${bytes(s)} (${sig((s / b) * 100)} % of ${r.base!.name})` : bytes(s);
 }
 
 /** One sentence per method row that does not change the arithmetic, so no table implies a speed-up. */
@@ -58,7 +54,7 @@ export function methodComparisonBlocks(run: RunJson): Block[] {
         'changes the arithmetic',
       ],
       rows.flatMap((r) => {
-        const head = [r.model.name, `${r.c.method}: ${r.c.steps.join(' → ')}`, r.c.from, r.c.runtime, pct(r.model.accuracy), changeCell(r)];
+        const head = [r.model.name, r.c.steps.join(' → '), r.c.from, r.c.runtime, pct(r.model.accuracy), changeCell(r)];
         const tail = (b: MethodRow['batches'][number] | undefined) => {
           const be = b ? methodBreakEven(r, b.batchSize) : undefined;
           return [

@@ -265,7 +265,7 @@ export class CommandModel implements OwnModel {
     phase: string,
     extraEnv?: Record<string, string>,
   ): Promise<void> {
-    s.run.progress.log(`${this.name}: ${step} (command)`);
+    s.run.progress.log(`${this.name}: ${extraEnv?.KDBENCH_STEP ?? step} (command)`);
     const r = await this.runStep(s, d, { step, phase, ...(extraEnv ? { extraEnv } : {}) });
     this.facts = { ...this.facts, ...r };
     this.training = { epochs: r.epochs ?? NaN, steps: r.steps ?? NaN, phase, finalLoss: r.finalLoss ?? NaN };

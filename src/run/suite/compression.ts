@@ -8,7 +8,7 @@
 import { join } from 'node:path';
 import type { CompressionRecord, ModelRecord, RunJson } from '../../core/contract.js';
 import { deriveSeed } from '../../core/random.js';
-import { bootstrapPairedMeanDiffCI } from '../../benchmark/stats.js';
+import { bootstrapPairedMeanDiffCI, intervalWarning } from '../../benchmark/stats.js';
 import type { Correctness } from '../../benchmark/aggregate.js';
 import {
   lineage,
@@ -110,7 +110,24 @@ export function withCompression(run: RunJson, suite: Suite, correct: Correctness
     };
     return { ...m, compression: record };
   });
-  return { ...run, models };
+  // The paired accuracy differences against the teacher, where no comparison has them yet (the decision box reads them).
+  const comparisons = [...(run.comparisons ?? [])];
+  for (const m of models) {
+    const a = m.compression?.accuracyChange;
+    if (!a || comparisons.some((c) => c.metric === 'accuracy' && c.a === m.name && c.b === a.vs)) continue;
+    const warning = intervalWarning(a.ci95 ?? [NaN, NaN], a.estimate, 0);
+    comparisons.push({
+      metric: 'accuracy',
+      kind: 'difference',
+      a: m.name,
+      b: a.vs,
+      estimate: a.estimate,
+      ...(a.ci95 ? { ci95: a.ci95 } : {}),
+      n: a.n,
+      ...(warning ? { warning } : {}),
+    });
+  }
+  return { ...run, models, ...(comparisons.length ? { comparisons } : {}) };
 }
 
 /** The names along the lineage (the model and every student it was made from), for its production phases. */
