@@ -17,7 +17,7 @@ Steps (KDBENCH_STEP):
   infer     classify batches of KDBENCH_BATCH_SIZE test texts for KDBENCH_TIME_MS; report latencies
   compress  make a compressed model from the model in KDBENCH_BASE_DIR, as KDBENCH_COMPRESSION (JSON) says:
             quantization (dynamic-int8: torch quantize_dynamic on the Linear layers, fbgemm/qnnpack; fp16:
-            half-precision weights on disk), pruning (magnitude, unstructured with torch.nn.utils.prune, or
+            half-precision weights on disk), pruning (magnitude, unstructured: the smallest weights of each matrix set to 0, or
             structured by feed-forward neurons, which makes the layers smaller; optional fine-tuning with the
             pruned weights held at 0), or a chain of them; saved in KDBENCH_MODEL_DIR
 
@@ -119,9 +119,10 @@ def save(model_dir, model, config, vocab, storage=None, params=None):
 
 
 def quantize_dynamic(model):
-    """int8 weights for every nn.Linear, activations quantized on the fly (CPU only: fbgemm on x86, qnnpack on ARM)."""
+    """int8 weights for every nn.Linear, activations quantized on the fly (CPU only: fbgemm or oneDNN on x86, qnnpack on ARM)."""
     engines = torch.backends.quantized.supported_engines
-    engine = "fbgemm" if "fbgemm" in engines else "qnnpack" if "qnnpack" in engines else None
+    # Debian's torch 1.13 has no fbgemm: oneDNN is its x86 int8 engine (qnnpack also runs on x86, slower).
+    engine = next((e for e in ("fbgemm", "x86", "onednn", "qnnpack") if e in engines), None)
     if engine is None:
         sys.exit(f"this PyTorch has no int8 engine (torch.backends.quantized.supported_engines = {engines})")
     torch.backends.quantized.engine = engine
@@ -229,12 +230,21 @@ def prunable(model):
 
 
 def prune_unstructured(model, sparsity):
-    import torch.nn.utils.prune as prune
-
-    targets = prunable(model)
-    for m, name in targets:
-        prune.l1_unstructured(m, name, amount=sparsity)  # the smallest |w| of each matrix masked to 0
-    return targets
+    """Magnitude pruning per matrix: the smallest |w| of each set to 0; returns (weight, mask) pairs to hold them at 0.
+    (Masks applied by hand, not torch.nn.utils.prune: nn.MultiheadAttention reads out_proj.weight without calling
+    out_proj, so prune's forward hooks would not run there.)"""
+    masks = []
+    with torch.no_grad():
+        for m, name in prunable(model):
+            w = getattr(m, name)
+            k = round(w.numel() * sparsity)
+            if k == 0:
+                continue
+            threshold = w.abs().flatten().kthvalue(k).values
+            mask = (w.abs() > threshold).to(w.dtype)
+            w.mul_(mask)
+            masks.append((w, mask))
+    return masks
 
 
 def prune_neurons(model, config, sparsity):
@@ -253,7 +263,7 @@ def prune_neurons(model, config, sparsity):
     return small, small_config
 
 
-def fine_tune(model, ids, labels, epochs, args, device, seed):
+def fine_tune(model, ids, labels, epochs, args, device, seed, masks=()):
     gen = torch.Generator().manual_seed(seed)
     opt = torch.optim.Adam([p for p in model.parameters() if p.requires_grad], lr=args.lr)
     steps, loss = 0, float("nan")
@@ -267,6 +277,9 @@ def fine_tune(model, ids, labels, epochs, args, device, seed):
             opt.zero_grad()
             l.backward()
             opt.step()
+            with torch.no_grad():
+                for w, mask in masks:
+                    w.mul_(mask)  # pruned weights stay 0
             steps += 1
             loss = l.item()
         print(f"{env('KDBENCH_MODEL')}: fine-tuning epoch {epoch}/{epochs}, loss {loss:.4f}")
@@ -297,22 +310,18 @@ def compress(args, device):
                 sys.exit("pruning by heads is not implemented in this example: nn.MultiheadAttention cannot drop heads (use structure: neurons)")
             if structure == "neurons":
                 model, config = prune_neurons(model, config, p["sparsity"])
-                targets = []
+                masks = []
             else:
-                targets = prune_unstructured(model, p["sparsity"])
+                masks = prune_unstructured(model, p["sparsity"])
             ft = 1 if quick and p.get("fineTuneEpochs", 0) > 0 else p.get("fineTuneEpochs", 0)
             if ft > 0:
                 protocol("phase", "fine-tuning")
                 train_rows, _ = read_data()
                 ids = encode(train_rows, vocab, config["max_len"])
                 labels = torch.tensor([r["labelIndex"] for r in train_rows])
-                s_, loss = fine_tune(model, ids, labels, ft, args, device, seed)
+                s_, loss = fine_tune(model, ids, labels, ft, args, device, seed, masks)
                 steps += s_
                 epochs += ft
-            import torch.nn.utils.prune as prune
-
-            for m, name in targets:
-                prune.remove(m, name)  # the mask made permanent: zeros in a dense matrix
             model = model.cpu().eval()
             zeros = sum(int((getattr(m, n) == 0).sum()) for m, n in prunable(model))
             total = sum(getattr(m, n).numel() for m, n in prunable(model))
@@ -338,7 +347,7 @@ def compress(args, device):
         params=params,
         epochs=epochs,
         steps=steps,
-        finalLoss=loss,
+        **({"finalLoss": loss} if steps > 0 else {}),  # JSON has no NaN: no fine-tuning, no loss
         sizeBytes=size_of(model_dir),
         device="cpu" if storage == "dynamic-int8" else str(device),
         framework=f"torch {torch.__version__}",
