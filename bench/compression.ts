@@ -163,6 +163,21 @@ const f = (x: number | undefined, d = 3) => (x === undefined || !Number.isFinite
 const pts = (x: number) => `${x >= 0 ? '+' : ''}${(x * 100).toFixed(2)}`;
 const kib = (b: number | undefined) => (b === undefined ? 'n/a' : `${(b / 1024).toFixed(0)} KiB`);
 
+/** Models whose method leaves the arithmetic unchanged measure the run-to-run noise floor: say how far from the teacher they came out. */
+function noiseFloor(r: CompressionBenchResult): string[] {
+  const same = r.rows.filter((row) => row.changesArithmetic === false);
+  if (same.length === 0) return [];
+  return [
+    `Noise floor: ${same
+      .map(
+        (row) =>
+          `${row.model} runs the same fp32 arithmetic as the teacher, yet measured ${row.batches.map((b) => `${f(b.vsTeacher)}x at batch ${b.batchSize}`).join(' and ')}`,
+      )
+      .join('; ')}. Ratios within that distance of 1 are not evidence of a saving on this machine under this load.`,
+    '',
+  ];
+}
+
 export function compressionMarkdown(r: CompressionBenchResult): string {
   const lines = [
     '# Compression benchmark',
@@ -196,6 +211,7 @@ export function compressionMarkdown(r: CompressionBenchResult): string {
     '',
     `Best option within 1 point of accuracy (the decision box's rule): ${r.best.map((b) => `batch ${b.batchSize}: ${b.model ?? 'none cheaper than the teacher'}`).join('; ')}.`,
     '',
+    ...noiseFloor(r),
     'Honest compute, per model:',
     '',
     ...r.rows.map((row) => `- ${row.model}: ${row.note}.`),
