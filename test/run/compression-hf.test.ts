@@ -1,6 +1,6 @@
 /**
  * The Hugging Face route of compression: the tiny BERT of test/fixtures/hf-tiny as an fp32 teacher and as
- * an int8 student (onnx/model_quantized.onnx, made by ONNX Runtime's dynamic quantizer: hf-tiny/quantize.py),
+ * an int8 student (model-q8/onnx/model_quantized.onnx, made by ONNX Runtime's dynamic quantizer: hf-tiny/quantize.py),
  * both run by transformers.js on onnxruntime-node in one run, with the compression record of the int8 one.
  */
 import { test } from 'node:test';
