@@ -6,6 +6,7 @@
  *   run            orchestration: one run lifecycle for every kind of run; calls report at the end
  *   report         a pure function of a run directory: HTML, Markdown, CSVs, charts, compare
  *   suites         suite files: schema, loading, validation
+ *   compression    quantization, pruning, chains: settings, checks, honest-compute verdicts (imports core, distillation)
  *   measurement | carbon | distillation | benchmark | ownmodels     side by side: none imports another
  *                  (ownmodels: models of other frameworks: the command result protocol, Hugging Face ONNX models)
  *   core           the ground floor: run-directory contract, host facts, errors, atomic files, seeded random
@@ -17,11 +18,12 @@ const LAYERS = {
   distillation: ['core'],
   benchmark: ['core'],
   ownmodels: ['core'],
-  suites: ['core', 'measurement', 'carbon', 'distillation', 'benchmark', 'ownmodels'],
-  report: ['core', 'measurement', 'carbon', 'distillation', 'benchmark', 'ownmodels', 'suites'],
-  run: ['core', 'measurement', 'carbon', 'distillation', 'benchmark', 'ownmodels', 'suites', 'report'],
-  scale: ['core', 'measurement', 'carbon', 'distillation', 'benchmark', 'ownmodels', 'suites', 'report', 'run'],
-  cli: ['core', 'measurement', 'carbon', 'distillation', 'benchmark', 'ownmodels', 'suites', 'report', 'run', 'scale'],
+  compression: ['core', 'distillation'],
+  suites: ['core', 'measurement', 'carbon', 'distillation', 'benchmark', 'ownmodels', 'compression'],
+  report: ['core', 'measurement', 'carbon', 'distillation', 'benchmark', 'ownmodels', 'compression', 'suites'],
+  run: ['core', 'measurement', 'carbon', 'distillation', 'benchmark', 'ownmodels', 'compression', 'suites', 'report'],
+  scale: ['core', 'measurement', 'carbon', 'distillation', 'benchmark', 'ownmodels', 'compression', 'suites', 'report', 'run'],
+  cli: ['core', 'measurement', 'carbon', 'distillation', 'benchmark', 'ownmodels', 'compression', 'suites', 'report', 'run', 'scale'],
 };
 
 const layerRules = Object.entries(LAYERS).map(([layer, below]) => ({

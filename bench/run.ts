@@ -7,6 +7,7 @@ import { runSuitesBench, suitesMarkdown } from './suites.js';
 import { gpuMarkdown, runGpuBench } from './gpu.js';
 import { runTrainingBench, trainingMarkdown } from './training.js';
 import { runMutationBench } from './mutation.js';
+import { compressionMarkdown, runCompressionBench } from './compression.js';
 
 const REPO = fileURLToPath(new URL('../../', import.meta.url));
 const OUT = join(REPO, 'reports', 'bench');
@@ -19,6 +20,18 @@ async function main(): Promise<void> {
   const only = process.argv[2];
   if (only === 'mutation') {
     await runMutationBench(REPO, OUT, process.argv.slice(3), (s) => process.stderr.write(`bench: ${s}\n`));
+    process.stderr.write(`bench: done in ${((Date.now() - started) / 1000).toFixed(0)} s; results in ${OUT}\n`);
+    return;
+  }
+  // `npm run bench -- compression [quick]` (suites/compression.yaml, PyTorch; up to 10 min) runs only when named.
+  if (only === 'compression') {
+    const c = await runCompressionBench((s) => process.stderr.write(`bench: ${s}\n`), process.argv[3] === 'quick');
+    if (!c.ran) process.stderr.write(`bench: compression: not run: ${c.reason}\n`);
+    else {
+      const base = process.argv[3] === 'quick' ? 'compression-quick' : 'compression';
+      writeFileSync(join(OUT, `${base}.json`), JSON.stringify(c, null, 2) + '\n');
+      writeFileSync(join(OUT, `${base}.md`), compressionMarkdown(c));
+    }
     process.stderr.write(`bench: done in ${((Date.now() - started) / 1000).toFixed(0)} s; results in ${OUT}\n`);
     return;
   }

@@ -15,6 +15,11 @@ Steps (KDBENCH_STEP):
   evaluate  classify the test split; report every prediction, so that kdbench computes accuracy and
             macro-F1 itself and compares the student with its control example by example
   infer     classify batches of KDBENCH_BATCH_SIZE test texts for KDBENCH_TIME_MS; report latencies
+  compress  make a compressed model from the model in KDBENCH_BASE_DIR, as KDBENCH_COMPRESSION (JSON) says:
+            quantization (dynamic-int8: torch quantize_dynamic on the Linear layers, fbgemm/qnnpack; fp16:
+            half-precision weights on disk), pruning (magnitude, unstructured: the smallest weights of each matrix set to 0, or
+            structured by feed-forward neurons, which makes the layers smaller; optional fine-tuning with the
+            pruned weights held at 0), or a chain of them; saved in KDBENCH_MODEL_DIR
 
 The data is kdbench's own (KDBENCH_DATA, written by `kdbench data export`): the same examples and split
 as the TensorFlow.js suites. Only PyTorch is needed (Debian: apt-get install python3-torch); it runs on
@@ -26,6 +31,7 @@ import os
 import re
 import sys
 import time
+import zlib
 from collections import Counter
 
 import torch
@@ -101,23 +107,52 @@ def device_of(choice):
     return torch.device(choice)
 
 
-def save(model_dir, model, config, vocab):
+def save(model_dir, model, config, vocab, storage=None, params=None):
+    """storage: None (fp32), "dynamic-int8" (a quantize_dynamic model's state) or "fp16" (weights stored in half precision)."""
     os.makedirs(model_dir, exist_ok=True)
-    torch.save(model.state_dict(), os.path.join(model_dir, "model.pt"))
+    state = model.state_dict()
+    if storage == "fp16":
+        state = {k: (v.half() if v.is_floating_point() else v) for k, v in state.items()}
+    torch.save(state, os.path.join(model_dir, "model.pt"))
     with open(os.path.join(model_dir, "config.json"), "w", encoding="utf-8") as f:
-        json.dump({"config": config, "vocab": vocab}, f)
+        json.dump({"config": config, "vocab": vocab, "storage": storage, "params": params if params is not None else params_of(model)}, f)
+
+
+def quantize_dynamic(model):
+    """int8 weights for every nn.Linear, activations quantized on the fly (CPU only: fbgemm or oneDNN on x86, qnnpack on ARM)."""
+    engines = torch.backends.quantized.supported_engines
+    # Debian's torch 1.13 has no fbgemm: oneDNN is its x86 int8 engine (qnnpack also runs on x86, slower).
+    engine = next((e for e in ("fbgemm", "x86", "onednn", "qnnpack") if e in engines), None)
+    if engine is None:
+        sys.exit(f"this PyTorch has no int8 engine (torch.backends.quantized.supported_engines = {engines})")
+    torch.backends.quantized.engine = engine
+    q = torch.ao.quantization.quantize_dynamic(model.cpu().eval(), {nn.Linear}, dtype=torch.qint8)
+    # The fused fast path of nn.TransformerEncoderLayer reads fp32 weight tensors; a quantized model runs the
+    # unfused path (attention projections inside nn.MultiheadAttention stay fp32 either way).
+    for layer in q.encoder.layers:
+        layer.activation_relu_or_gelu = False
+    return q, engine
 
 
 def load(model_dir, device):
     with open(os.path.join(model_dir, "config.json"), encoding="utf-8") as f:
         saved = json.load(f)
     model = Encoder(**saved["config"])
-    model.load_state_dict(torch.load(os.path.join(model_dir, "model.pt"), map_location="cpu"))
+    state = torch.load(os.path.join(model_dir, "model.pt"), map_location="cpu")
+    storage = saved.get("storage")
+    if storage == "dynamic-int8":
+        model, _ = quantize_dynamic(model)
+        device = torch.device("cpu")  # PyTorch's int8 kernels run on the CPU
+    elif storage == "fp16":
+        state = {k: (v.float() if v.is_floating_point() else v) for k, v in state.items()}  # computed in fp32
+    model.load_state_dict(state)
+    model.kdbench_params = saved.get("params")
     return model.to(device).eval(), saved["config"], saved["vocab"]
 
 
 def params_of(model):
-    return sum(p.numel() for p in model.parameters())
+    known = getattr(model, "kdbench_params", None)
+    return known if known is not None else sum(p.numel() for p in model.parameters())
 
 
 def size_of(model_dir):
@@ -187,9 +222,144 @@ def train(args, step, device):
     )
 
 
+def prunable(model):
+    """(module, parameter name) of every matrix pruning applies to: the Linear layers and the attention projections."""
+    out = [(m, "weight") for m in model.modules() if isinstance(m, nn.Linear)]
+    out += [(m, "in_proj_weight") for m in model.modules() if isinstance(m, nn.MultiheadAttention)]
+    return out
+
+
+def prune_unstructured(model, sparsity):
+    """Magnitude pruning per matrix: the smallest |w| of each set to 0; returns (weight, mask) pairs to hold them at 0.
+    (Masks applied by hand, not torch.nn.utils.prune: nn.MultiheadAttention reads out_proj.weight without calling
+    out_proj, so prune's forward hooks would not run there.)"""
+    masks = []
+    with torch.no_grad():
+        for m, name in prunable(model):
+            w = getattr(m, name)
+            k = round(w.numel() * sparsity)
+            if k == 0:
+                continue
+            threshold = w.abs().flatten().kthvalue(k).values
+            mask = (w.abs() > threshold).to(w.dtype)
+            w.mul_(mask)
+            masks.append((w, mask))
+    return masks
+
+
+def prune_neurons(model, config, sparsity):
+    """Removes the feed-forward neurons with the smallest L2 norm (rows of linear1, columns of linear2): a smaller model."""
+    keep = max(1, config["ff"] - round(config["ff"] * sparsity))
+    small_config = dict(config, ff=keep)
+    small = Encoder(**small_config)
+    state = model.state_dict()
+    for i, layer in enumerate(model.encoder.layers):
+        kept = layer.linear1.weight.detach().norm(dim=1).argsort(descending=True)[:keep].sort().values
+        p = f"encoder.layers.{i}."
+        state[p + "linear1.weight"] = state[p + "linear1.weight"][kept]
+        state[p + "linear1.bias"] = state[p + "linear1.bias"][kept]
+        state[p + "linear2.weight"] = state[p + "linear2.weight"][:, kept]
+    small.load_state_dict(state)
+    return small, small_config
+
+
+def fine_tune(model, ids, labels, epochs, args, device, seed, masks=()):
+    gen = torch.Generator().manual_seed(seed)
+    opt = torch.optim.Adam([p for p in model.parameters() if p.requires_grad], lr=args.lr)
+    steps, loss = 0, float("nan")
+    model.to(device)
+    for epoch in range(1, epochs + 1):
+        model.train()
+        order = torch.randperm(len(labels), generator=gen)
+        for s in range(0, len(order), args.batch_size):
+            idx = order[s : s + args.batch_size]
+            l = F.cross_entropy(model(ids[idx].to(device)), labels[idx].to(device))
+            opt.zero_grad()
+            l.backward()
+            opt.step()
+            with torch.no_grad():
+                for w, mask in masks:
+                    w.mul_(mask)  # pruned weights stay 0
+            steps += 1
+            loss = l.item()
+        print(f"{env('KDBENCH_MODEL')}: fine-tuning epoch {epoch}/{epochs}, loss {loss:.4f}")
+    return steps, loss
+
+
+def compress(args, device):
+    """Makes this model from KDBENCH_BASE_DIR as KDBENCH_COMPRESSION says (quantization, pruning, chain)."""
+    spec = json.loads(env("KDBENCH_COMPRESSION"))
+    steps_spec = spec["chain"] if spec["method"] == "chain" else [spec]
+    quick = env("KDBENCH_QUICK", "0") == "1"
+    seed = int(env("KDBENCH_SEED"))
+    torch.manual_seed(seed)
+    model, config, vocab = load(env("KDBENCH_BASE_DIR"), device)
+    base_params = params_of(model)
+    model.kdbench_params = None
+    info = {"base": env("KDBENCH_BASE"), "steps": []}
+    storage = None
+    steps, loss, epochs = 0, float("nan"), 0
+    for st in steps_spec:
+        if storage is not None:
+            sys.exit("a quantized model cannot be pruned further here: put quantization last in the chain")
+        if st["method"] == "pruning":
+            p = st["pruning"]
+            structure = p.get("structure", "unstructured")
+            protocol("phase", "pruning")
+            if structure == "heads":
+                sys.exit("pruning by heads is not implemented in this example: nn.MultiheadAttention cannot drop heads (use structure: neurons)")
+            if structure == "neurons":
+                model, config = prune_neurons(model, config, p["sparsity"])
+                masks = []
+            else:
+                masks = prune_unstructured(model, p["sparsity"])
+            ft = 1 if quick and p.get("fineTuneEpochs", 0) > 0 else p.get("fineTuneEpochs", 0)
+            if ft > 0:
+                protocol("phase", "fine-tuning")
+                train_rows, _ = read_data()
+                ids = encode(train_rows, vocab, config["max_len"])
+                labels = torch.tensor([r["labelIndex"] for r in train_rows])
+                s_, loss = fine_tune(model, ids, labels, ft, args, device, seed, masks)
+                steps += s_
+                epochs += ft
+            model = model.cpu().eval()
+            zeros = sum(int((getattr(m, n) == 0).sum()) for m, n in prunable(model))
+            total = sum(getattr(m, n).numel() for m, n in prunable(model))
+            info["steps"].append({"method": "pruning", "structure": structure, "sparsityOfPrunedMatrices": zeros / total, "fineTuneEpochs": ft})
+        elif st["method"] == "quantization":
+            mode = st["quantization"]["mode"]
+            if mode == "static-int8":
+                sys.exit("static-int8 is not implemented in this example: PyTorch static quantization needs QuantStub/DeQuantStub in the model and a calibration pass (use dynamic-int8)")
+            protocol("phase", "quantization")
+            if mode == "dynamic-int8":
+                model, engine = quantize_dynamic(model)
+                info["engine"] = engine
+            storage = mode
+            info["steps"].append({"method": "quantization", "mode": mode})
+        else:
+            sys.exit(f"unknown compression step {st['method']!r}")
+    params = base_params if storage else sum(p.numel() for p in model.parameters())
+    model_dir = env("KDBENCH_MODEL_DIR")
+    save(model_dir, model.cpu(), config, vocab, storage=storage, params=params)
+    with open(os.path.join(model_dir, "model.pt"), "rb") as f:
+        info["deflatedBytes"] = len(zlib.compress(f.read(), 6))  # what a zip of the weights takes: zeros compress
+    result(
+        params=params,
+        epochs=epochs,
+        steps=steps,
+        **({"finalLoss": loss} if steps > 0 else {}),  # JSON has no NaN: no fine-tuning, no loss
+        sizeBytes=size_of(model_dir),
+        device="cpu" if storage == "dynamic-int8" else str(device),
+        framework=f"torch {torch.__version__}",
+        architecture=dict(kind="transformer-encoder", **{k: v for k, v in config.items() if k != "classes"}),
+        info=info,
+    )
+
+
 def evaluate(device):
     _, test_rows = read_data()
     model, config, vocab = load(env("KDBENCH_MODEL_DIR"), device)
+    device = next(model.parameters()).device
     ids = encode(test_rows, vocab, config["max_len"])
     preds = []
     with torch.no_grad():
@@ -201,6 +371,7 @@ def evaluate(device):
 def infer(device):
     _, test_rows = read_data()
     model, config, vocab = load(env("KDBENCH_MODEL_DIR"), device)
+    device = next(model.parameters()).device
     b = int(env("KDBENCH_BATCH_SIZE"))
     budget = int(env("KDBENCH_TIME_MS")) / 1000
     ids = encode(test_rows, vocab, config["max_len"])
@@ -250,6 +421,8 @@ def main():
         evaluate(device)
     elif step == "infer":
         infer(device)
+    elif step == "compress":
+        compress(args, device)
     else:
         sys.exit(f"unknown KDBENCH_STEP {step!r}")
 

@@ -342,6 +342,31 @@ export interface ModelRecord {
    * onnxruntime-node, with its execution provider). Absent for tfjs models (environment.tfjsBackend says).
    */
   runtime?: ModelRuntime;
+  /** How this model was made from another one, where the suite says (compression/, run/suite/compression.ts). */
+  compression?: CompressionRecord;
+}
+
+/**
+ * A compressed model's provenance and its honest-compute verdict (src/compression). `method` is the family
+ * of the whole lineage from the teacher ("quantization", "distillation + quantization"); `from` the model
+ * it was made from directly, `root` the model the lineage starts from (the teacher).
+ */
+export interface CompressionRecord {
+  method: string;
+  /** Each step from `root`, labelled ("distillation", "quantization (dynamic-int8)", "pruning (50 % unstructured, fine-tuned 1 epoch)"). */
+  steps: string[];
+  from: string;
+  root: string;
+  /** What executes it: "pytorch", "tfjs", "onnxruntime", or "command" (unknown runtime). */
+  runtime: string;
+  /** Does the runtime run less or cheaper arithmetic? null: unknown. `saves`: disk, memory, arithmetic. */
+  honestCompute: { changesArithmetic: boolean | null; saves: string[]; note: string };
+  /** Phases that produced it in this run (compression:NAME and its sub-phases: calibration, pruning, fine-tuning); empty when made before the run. */
+  productionPhases: string[];
+  /** Accuracy of this model minus its root's, paired over test examples, with a bootstrap 95 % interval. */
+  accuracyChange?: { vs: string; estimate: number; ci95?: [number, number]; n: number };
+  /** What the compress step reported about itself (achieved sparsity, quantized layers, engine ...). */
+  info?: Record<string, unknown>;
 }
 
 export interface ModelRuntime {
@@ -460,6 +485,8 @@ export interface CarbonRecord {
 export interface ReportSettings {
   /** --requests-per-day: inferences a day in production, for the break-even of distillation. */
   requestsPerDay?: number;
+  /** --max-accuracy-drop: the accuracy (fraction, 0.01 = 1 point) a compression option may lose against the teacher in the decision box. */
+  maxAccuracyDrop?: number;
 }
 
 export interface RunJson {

@@ -61,7 +61,16 @@ export const SHARED_DISTILLATION_PHASES = ['teacher-logits'];
 
 /** Phases that distilled this student: its training phase, any other "distillation..." phase of it, and the shared ones. */
 export function distillationPhases(run: RunJson, student: string): RunJson['phases'] {
-  const trainingPhase = run.models.find((m) => m.name === student)?.training?.phase;
+  const record = run.models.find((m) => m.name === student);
+  // A model with a compression record: every phase along its chain that made it (distillation, compression and their sub-phases).
+  const made = record?.compression?.productionPhases;
+  if (Array.isArray(made) && made.length > 0) {
+    const shared = record!.compression!.steps.some((s) => s.startsWith('distillation'))
+      ? run.phases.filter((p) => SHARED_DISTILLATION_PHASES.some((s) => p.name === s || p.name.startsWith(`${s}:`)))
+      : [];
+    return [...shared, ...run.phases.filter((p) => made.includes(p.name))];
+  }
+  const trainingPhase = record?.training?.phase;
   const own = run.phases.filter((p) => p.model === student && (p.name === trainingPhase || p.name.startsWith('distillation')));
   if (own.length === 0) return [];
   return [...run.phases.filter((p) => SHARED_DISTILLATION_PHASES.some((s) => p.name === s || p.name.startsWith(`${s}:`))), ...own];
@@ -93,7 +102,10 @@ export function breakEvens(run: RunJson, batchSize?: number): BreakEven[] {
     teacherPhases.length > 0 && teacherPhases.every((p) => known(p.energyJ)) ? sum(teacherPhases.map((p) => p.energyJ)) : undefined;
   const out: BreakEven[] = [];
   // Only students distilled from this teacher in this run: a loaded one (saved, hf-onnx, a command without "distil") has no distillation to pay back.
-  for (const s of run.models.filter((m) => m.role === 'student' && m.pairedWith === teacher.name)) {
+  // A compressed model counts when its chain starts from this teacher (quantized teacher, quantized distilled student ...).
+  for (const s of run.models.filter(
+    (m) => m.role === 'student' && (m.pairedWith === teacher.name || m.compression?.root === teacher.name),
+  )) {
     const phases = distillationPhases(run, s.name);
     const sInf = at(s.name);
     if (phases.length === 0 || !sInf || sInf.batchSize !== tInf.batchSize || !(sInf.inferences > 0)) continue;

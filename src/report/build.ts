@@ -10,6 +10,8 @@ import { sig } from './format.js';
 import { fontProblem } from './render.js';
 import { trafficOf } from './decision.js';
 import { decisionBlocks } from './sections/decision.js';
+import { budgetOf } from './compression.js';
+import { methodComparisonBlocks } from './sections/compression.js';
 import { shellLine } from './reproduce.js';
 import { powerChart } from './charts/power.js';
 import { energyPerPhaseChart } from './charts/energy-per-phase.js';
@@ -56,6 +58,8 @@ function description(run: RunJson): string | undefined {
 export interface ReportOptions {
   /** --requests-per-day given to kdbench report (overrides the run's setting and the default). */
   requestsPerDay?: number;
+  /** --max-accuracy-drop given to kdbench report (a fraction; overrides the run's setting and the default of 1 point). */
+  maxAccuracyDrop?: number;
 }
 
 export function buildReport(
@@ -100,7 +104,7 @@ export function buildReport(
   if (fontProblem) blocks.push(warning(fontProblem));
   for (const pr of samples.problems) blocks.push(warning(pr));
   blocks.push(...implausibleWarnings(run));
-  blocks.push(...decisionBlocks(run, traffic));
+  blocks.push(...decisionBlocks(run, traffic, budgetOf(run, opts.maxAccuracyDrop)));
   const cmd = measuredCommand(run);
   if (run.kind === 'measure' || !run.suite)
     blocks.push(
@@ -118,7 +122,7 @@ export function buildReport(
       ),
     );
   const be = breakEvens(run);
-  blocks.push(...headlineTable(run), ...comparisonBlocks(run));
+  blocks.push(...headlineTable(run), ...comparisonBlocks(run), ...methodComparisonBlocks(run));
 
   blocks.push(h(2, 'Charts'));
   const power = powerChart(run, samples.rows);

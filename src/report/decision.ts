@@ -309,6 +309,14 @@ export function verdict(run: RunJson, d: StudentDecision, traffic: Traffic): str
       parts.push(
         `Against the same student trained without the teacher: ${points(vc.estimate)} points (no interval)${pay ? `; distillation ${pay}` : ''}.`,
       );
-  } else if (pay) parts.push(`Its distillation ${pay}; no control was trained, so whether distillation was needed is not known.`);
+  } else if (pay) {
+    const c = d.student.compression;
+    const made = c && !c.steps[c.steps.length - 1]?.startsWith('distillation') ? c.steps.join(' → ') : undefined;
+    parts.push(
+      made
+        ? `Its production (${made}) ${pay}.`
+        : `Its distillation ${pay}; no control was trained, so whether distillation was needed is not known.`,
+    );
+  }
   return parts.join(' ');
 }

@@ -5,7 +5,8 @@ import { parse as parseYaml } from 'yaml';
 import AjvModule, { type ErrorObject } from 'ajv';
 import { UserError } from '../core/errors.js';
 import { PACKAGE_ROOT } from '../core/host.js';
-import { isTrainable, type LoadedSuite, type Suite } from './types.js';
+import { compressionErrors } from '../compression/validate.js';
+import { compressionOf, isTrainable, type LoadedSuite, type Suite } from './types.js';
 
 export const SUITES_DIR = join(PACKAGE_ROOT, 'suites');
 export const SCHEMA_PATH = join(SUITES_DIR, 'suite.schema.json');
@@ -83,6 +84,18 @@ function semanticErrors(s: Suite): string[] {
     if (m.train) errors.push(`field "students[${i}].train": a student is trained with "distil" (and its control with "control"); "train" is the teacher's step`);
     if (m.control && !m.distil) errors.push(`field "students[${i}].control": a control mirrors a distilled student; give "distil" too`);
   });
+  errors.push(
+    ...compressionErrors(
+      models.map(({ path, m }) => ({
+        path,
+        name: m.name,
+        kind: m.kind,
+        compression: compressionOf(m),
+        ...(m.kind === 'hf-onnx' ? { dtype: m.dtype } : {}),
+        ...(m.kind === 'command' ? { hasCompressStep: m.compress !== undefined, hasDistilStep: m.distil !== undefined } : {}),
+      })),
+    ),
+  );
   if (s.distillation.softWeight + s.distillation.hardWeight <= 0) {
     errors.push('field "distillation.softWeight": softWeight and hardWeight cannot both be 0');
   }

@@ -2,6 +2,7 @@ import type { TrainConfig } from '../distillation/train.js';
 import type { DistillationLossConfig } from '../distillation/loss.js';
 import type { DatasetSpec } from '../distillation/data/types.js';
 import type { TrainableSpec } from '../distillation/models/types.js';
+import type { CompressionSpec } from '../compression/types.js';
 
 export type { DatasetSpec, TrainableSpec };
 
@@ -40,6 +41,10 @@ export interface CommandModelSpec extends Partial<Record<CommandStepName, Comman
   timeoutS?: number;
   evaluate: CommandStepSpec;
   infer: CommandStepSpec;
+  /** How this student is made from another model (compression/); the "compress" step makes it. */
+  compression?: CompressionSpec;
+  /** A compressed student: makes it from its base (KDBENCH_BASE_DIR) in phase compression:NAME. */
+  compress?: CommandStepSpec;
 }
 
 /** A text classifier in the Hugging Face layout (config.json, tokenizer.json, onnx/model.onnx), run with transformers.js. */
@@ -58,9 +63,16 @@ export interface HfOnnxSpec {
   dtype?: 'fp32' | 'fp16' | 'q8' | 'int8' | 'uint8' | 'q4' | 'q4f16' | 'bnb4';
   /** Batch size of the evaluation on the test split (default 32). */
   evalBatchSize?: number;
+  /** A quantized export of another model (dtype q8/int8/uint8 or fp16, made by Optimum's quantizer before the run). */
+  compression?: CompressionSpec;
 }
 
 export type ModelSpec = TrainableSpec | SavedSpec | CommandModelSpec | HfOnnxSpec;
+
+/** A model's compression field, whatever its kind (the schema allows it on every kind; compression/validate.ts says which can apply it). */
+export function compressionOf(m: ModelSpec): CompressionSpec | undefined {
+  return (m as { compression?: CompressionSpec }).compression;
+}
 
 /** The models kdbench trains itself (TensorFlow.js). */
 export function isTrainable(m: ModelSpec): m is TrainableSpec {

@@ -11,6 +11,7 @@ import { resolveTeacherPath } from '../../distillation/models/reuse.js';
 import { checkOutDir } from '../../run/run-dir.js';
 import { reproduceCommand } from '../../run/reproduce.js';
 import { Progress } from '../progress.js';
+import { parseAccuracyDrop } from '../../report/compression.js';
 
 export const usage = `Usage: kdbench run [SUITE] [options]
 
@@ -28,6 +29,8 @@ control, evaluates all of them and benchmarks their inference, measuring the ene
                         instead of training one
   --interval-ms N       power sampling interval (default 100)
   --requests-per-day N  inferences a day in production (an integer >= 1), recorded in run.json for the report
+  --max-accuracy-drop X accuracy a compression option may lose against the teacher in the decision box:
+                        points ("1pt", "0.5%") or a fraction ("0.01"); default 1pt; recorded in run.json
   --quiet               no progress output
 ${CARBON_USAGE}
 `;
@@ -41,6 +44,7 @@ const FLAGS = {
   teacher: { type: 'string' },
   'interval-ms': { type: 'string' },
   'requests-per-day': { type: 'string' },
+  'max-accuracy-drop': { type: 'string' },
   quiet: { type: 'boolean' },
 } as const;
 
@@ -56,6 +60,7 @@ export async function run(argv: string[]): Promise<number> {
   const intervalMs = numberFlag('interval-ms', values['interval-ms'], { min: 10, max: 60_000, integer: true }) ?? 100;
   const repeats = numberFlag('repeats', values.repeats, { min: 1, max: 100, integer: true });
   const requestsPerDay = numberFlag('requests-per-day', values['requests-per-day'], { min: 1, integer: true });
+  const maxAccuracyDrop = values['max-accuracy-drop'] === undefined ? undefined : parseAccuracyDrop(values['max-accuracy-drop']);
   // Everything the user gave is checked before any work starts.
   const loaded = loadSuite(positionals[0] ?? DEFAULT_SUITE);
   const carbon = prepareCarbon(carbonOptionsFromFlags(values));
@@ -77,7 +82,14 @@ export async function run(argv: string[]): Promise<number> {
     argv: ['kdbench', 'run', ...argv],
     // The suite by path and every option but --out and --quiet.
     reproduce: reproduceCommand('run', values, { positionals: [relative(process.cwd(), loaded.file) || loaded.file] }),
-    ...(requestsPerDay === undefined ? {} : { reportSettings: { requestsPerDay } }),
+    ...(requestsPerDay === undefined && maxAccuracyDrop === undefined
+      ? {}
+      : {
+          reportSettings: {
+            ...(requestsPerDay === undefined ? {} : { requestsPerDay }),
+            ...(maxAccuracyDrop === undefined ? {} : { maxAccuracyDrop }),
+          },
+        }),
     progress,
     // Failure injection for tests of partial runs, read here and nowhere else.
     failInPhase: process.env.KDBENCH_FAIL_IN_PHASE || undefined,

@@ -7,6 +7,8 @@ import { font, ROLE_COLOURS } from './common.js';
 export interface ParetoPoint {
   name: string;
   role: string;
+  /** The legend group: the role, or in a run with compression the method ("teacher", "distillation", "quantization", "distillation + quantization", "control"). */
+  group: string;
   energy: number;
   accuracy: number;
 }
@@ -25,10 +27,31 @@ export function paretoFront<T extends { energy: number; accuracy: number }>(poin
   return front;
 }
 
+/** Colours of the method groups of a run with compression (roles keep ROLE_COLOURS). */
+export const METHOD_COLOURS: Record<string, string> = {
+  distillation: '#2471a3',
+  quantization: '#8e44ad',
+  pruning: '#27ae60',
+  'distillation + quantization': '#d35400',
+  'distillation + pruning': '#16a085',
+};
+const EXTRA_COLOURS = ['#6c3483', '#117a65', '#b03a2e', '#7d6608', '#2e4053', '#a04000'];
+
+export function groupColour(group: string, i: number): string {
+  return ROLE_COLOURS[group] ?? METHOD_COLOURS[group] ?? EXTRA_COLOURS[i % EXTRA_COLOURS.length];
+}
+
 export function paretoPoints(run: RunJson): ParetoPoint[] {
+  const byMethod = run.models.some((m) => m.compression !== undefined);
   return modelFigures(run)
     .filter((f) => f.energyJPer1000 !== undefined && f.energyJPer1000 > 0 && Number.isFinite(f.model.accuracy))
-    .map((f) => ({ name: f.model.name, role: f.model.role, energy: f.energyJPer1000 as number, accuracy: f.model.accuracy }));
+    .map((f) => ({
+      name: f.model.name,
+      role: f.model.role,
+      group: byMethod ? (f.model.compression?.method ?? f.model.role) : f.model.role,
+      energy: f.energyJPer1000 as number,
+      accuracy: f.model.accuracy,
+    }));
 }
 
 /** Names next to the points: the first of a few spots around the point that no dot or earlier label covers. */
@@ -87,7 +110,9 @@ export function paretoChart(run: RunJson): ChartConfiguration<'scatter'> | undef
   const energies = points.map((p) => p.energy);
   const logX = Math.max(...energies) / Math.min(...energies) > 20;
   const batch = modelFigures(run).find((f) => f.inf)?.inf?.batchSize;
-  const roles = [...new Set(points.map((p) => p.role))];
+  // Legend groups: roles, or in a run with compression the method of each model (coloured by method).
+  const roles = [...new Set(points.map((p) => p.group))];
+  const byMethod = run.models.some((m) => m.compression !== undefined);
   const est = estimateLabel(run);
   return {
     type: 'scatter',
@@ -106,12 +131,12 @@ export function paretoChart(run: RunJson): ChartConfiguration<'scatter'> | undef
           pointBackgroundColor: 'rgba(0,0,0,0)',
           backgroundColor: 'rgba(0,0,0,0)',
         },
-        ...roles.map((role) => ({
+        ...roles.map((role, i) => ({
           label: role,
-          data: points.filter((p) => p.role === role).map((p) => ({ x: p.energy, y: p.accuracy * 100 })),
+          data: points.filter((p) => p.group === role).map((p) => ({ x: p.energy, y: p.accuracy * 100 })),
           pointRadius: 6,
-          backgroundColor: ROLE_COLOURS[role] ?? ROLE_COLOURS.other,
-          borderColor: ROLE_COLOURS[role] ?? ROLE_COLOURS.other,
+          backgroundColor: byMethod ? groupColour(role, i) : (ROLE_COLOURS[role] ?? ROLE_COLOURS.other),
+          borderColor: byMethod ? groupColour(role, i) : (ROLE_COLOURS[role] ?? ROLE_COLOURS.other),
         })),
       ],
     },

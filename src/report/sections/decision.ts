@@ -4,6 +4,8 @@ import { box, h, list, p, table, type Block } from '../doc.js';
 import { grams, pct, wh } from '../format.js';
 import { co2Suffix, estimateLabel, estimateSuffix } from '../metrics.js';
 import { inferencesInWords } from '../breakeven.js';
+import type { AccuracyBudget } from '../compression.js';
+import { compressionDecisionBlocks } from './compression.js';
 import {
   decisions,
   nStarRangeWords,
@@ -67,15 +69,17 @@ function breakEvenCell(b: BatchSaving): string {
   return `${inferencesInWords(be.nStar)} (${bits.join('; ')})`;
 }
 
-export function decisionBlocks(run: RunJson, traffic: Traffic): Block[] {
+export function decisionBlocks(run: RunJson, traffic: Traffic, budget?: AccuracyBudget): Block[] {
   const list_ = decisions(run);
   if (list_.length === 0) return [];
+  const compression = budget ? compressionDecisionBlocks(run, budget) : [];
   const est = estimateSuffix(run);
   const flag = co2Suffix(run);
   const teacher = list_[0].teacher;
   const rounds = Math.max(1, ...list_.flatMap((d) => d.batches.map((b) => b.rounds)));
   const inner: Block[] = [h(2, 'Decision')];
   inner.push(list(list_.map((d) => [{ b: d.student.name }, `: ${verdict(run, d, traffic)}`])));
+  inner.push(...compression);
   inner.push(
     table(
       [

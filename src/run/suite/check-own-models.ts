@@ -20,6 +20,7 @@ export function checkOwnModels(loaded: LoadedSuite, suiteDir: string): void {
         const st = spec[step];
         if (st) resolveStepCommand(spec, st, suiteDir, `${where}, step "${step}"`);
       }
+      if (spec.compress) resolveStepCommand(spec, spec.compress, suiteDir, `${where}, step "compress"`);
     } else if (spec.kind === 'hf-onnx') {
       const dir = resolve(suiteDir, spec.path);
       if (!existsSync(dir) || !statSync(dir).isDirectory()) throw new UserError(`${where}: field "path": model folder ${dir} not found`);

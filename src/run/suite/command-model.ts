@@ -106,6 +106,8 @@ interface StepRun {
   /** infer: the phase the result line starts (the command's exit after its timed loop). */
   afterPhase?: string;
   extraEnv?: Record<string, string>;
+  /** The step's name in messages where it differs from `step` (a compressed model's "compress" runs as a training step). */
+  label?: 'compress';
 }
 
 /** A command model of this run: one spec, one instance (a student, or its control "NAME-control"). */
@@ -125,7 +127,7 @@ export class CommandModel implements OwnModel {
     readonly pairedWith?: string,
   ) {}
 
-  private where(step: StepName): string {
+  private where(step: StepName | 'compress'): string {
     return `${this.path} "${this.name}", step "${step}"`;
   }
 
@@ -170,7 +172,7 @@ export class CommandModel implements OwnModel {
   private async runStep(s: SuiteStepContext, d: SuiteData, r: StepRun): Promise<StepResult> {
     const { run } = s;
     const st = this.spec[r.step];
-    const where = this.where(r.step);
+    const where = this.where(r.label ?? r.step);
     if (!st) throw new Error(`${where}: no such step`);
     const cmd = resolveStepCommand(this.spec, st, s.suiteDir, where);
     mkdirSync(this.modelDir(run), { recursive: true });
@@ -258,9 +260,20 @@ export class CommandModel implements OwnModel {
   }
 
   /** train (teacher), distil (student) or control, in `phase`. */
-  async train(s: SuiteStepContext, d: SuiteData, step: 'train' | 'distil' | 'control', phase: string): Promise<void> {
-    s.run.progress.log(`${this.name}: ${step} (command)`);
-    const r = await this.runStep(s, d, { step, phase });
+  async train(
+    s: SuiteStepContext,
+    d: SuiteData,
+    step: 'train' | 'distil' | 'control',
+    phase: string,
+    extraEnv?: Record<string, string>,
+  ): Promise<void> {
+    s.run.progress.log(`${this.name}: ${extraEnv?.KDBENCH_STEP ?? step} (command)`);
+    const r = await this.runStep(s, d, {
+      step,
+      phase,
+      ...(extraEnv ? { extraEnv } : {}),
+      ...(extraEnv?.KDBENCH_STEP === 'compress' ? { label: 'compress' as const } : {}),
+    });
     this.facts = { ...this.facts, ...r };
     this.training = { epochs: r.epochs ?? NaN, steps: r.steps ?? NaN, phase, finalLoss: r.finalLoss ?? NaN };
   }

@@ -28,6 +28,7 @@ import { evaluateStep } from './evaluate.js';
 import { saveModelsStep } from './save-models.js';
 import { benchmarkStep } from './benchmark.js';
 import type { SuiteStepContext } from './types.js';
+import { withCompression } from './compression.js';
 import { checkSuiteSize, memoryLimit } from './size-check.js';
 import type { OwnModel } from './own-models.js';
 import { checkOwnModels } from './check-own-models.js';
@@ -128,6 +129,7 @@ export async function runSuite(opts: SuiteRunOptions): Promise<RunOutcome> {
         // Filled in by the steps, read at finalisation: a run stopped half-way still compares what it evaluated.
         const found: { testGroups?: string[] } = {};
         run.amend((r) => aggregate(r, correct, suite.seed, found.testGroups));
+        run.amend((r) => withCompression(r, suite, correct, found.testGroups));
 
         const baselineS = suite.baseline?.seconds ?? 3;
         progress.log(`idle baseline: ${baselineS} s`);

@@ -10,6 +10,7 @@ import type { Correctness } from '../../benchmark/aggregate.js';
 import { isTrainable, type ModelSpec } from '../../suites/types.js';
 import { CommandModel, type CommandShared } from './command-model.js';
 import { HfOnnxModel } from './hf-onnx-model.js';
+import { compressCommandStudent, isCompressedCommand } from './compression.js';
 import type { OwnModel } from './own-models.js';
 import type { SuiteData, SuiteStepContext, Trained } from './types.js';
 
@@ -90,6 +91,7 @@ export async function ownStudentsStep(s: SuiteStepContext, d: SuiteData, shared:
   for (const [i, spec] of s.suite.students.entries()) {
     const path = `students[${i}]`;
     if (spec.kind === 'hf-onnx') out.push(await HfOnnxModel.load(s, d, spec, 'student', path));
+    else if (spec.kind === 'command' && isCompressedCommand(spec)) out.push(await compressCommandStudent(s, d, spec, path, shared!));
     else if (spec.kind === 'command') {
       const m = new CommandModel(spec, spec.name, 'student', path, shared!, spec.distil ? teacher : undefined);
       if (spec.distil) await m.train(s, d, 'distil', `distillation:${spec.name}`);
