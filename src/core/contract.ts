@@ -342,6 +342,15 @@ export interface ModelRecord {
    * onnxruntime-node, with its execution provider). Absent for tfjs models (environment.tfjsBackend says).
    */
   runtime?: ModelRuntime;
+  /** A control: what it keeps of its student ("scratch": nothing of the teacher; "teacher-init": the teacher-layer initialisation). */
+  controlKind?: 'scratch' | 'teacher-init';
+  /** Initialised from the teacher's layers (init "teacher-layers", DistilBERT): the teacher layer copied into each layer. */
+  initFromTeacherLayers?: number[];
+  /**
+   * Repeats with other training seeds (suite trainSeeds): accuracy and macro-F1 of every seed, the first
+   * being this record's model; the repeats' phases. The accuracy comparison against a control uses all seeds.
+   */
+  trainSeeds?: { n: number; accuracies: number[]; macroF1s: number[]; phases: string[] };
 }
 
 export interface ModelRuntime {
@@ -403,6 +412,8 @@ export interface ComparisonRecord {
   n: number;
   /** Set when the interval does not support a claim (includes 1 or 0, too wide, or missing). */
   warning?: string;
+  /** Accuracy differences over training seeds: how many seeds per model (the estimate is their mean; the interval resamples seeds and test examples). */
+  seeds?: number;
 }
 
 export interface CarbonRecord {
