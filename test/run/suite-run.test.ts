@@ -181,7 +181,7 @@ test('bad input: exit code 2, a clear message, no stack trace', () => {
   writeFileSync(kinds, readFileSync(join(ROOT, 'suites/default.yaml'), 'utf8').replace('kind: embedding-bag', 'kind: lstm-xl'));
   const kind = kdbench(['run', kinds]);
   assert.equal(kind.status, 2);
-  assert.match(kind.stderr, /field "students\[0\]\.kind" must be one of/);
+  assert.match(kind.stderr, /field "students\[1\]\.kind" must be one of/);
   const heads = join(tmp, 'heads.yaml');
   writeFileSync(heads, readFileSync(join(ROOT, 'suites/default.yaml'), 'utf8').replace('heads: 2', 'heads: 3'));
   const h = kdbench(['run', heads]);
