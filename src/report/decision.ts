@@ -325,7 +325,7 @@ export function verdict(run: RunJson, d: StudentDecision, traffic: Traffic): str
       s === 'above'
         ? `The teacher's soft targets add ${pointsWithCi(vi)} over ${what}: the gain is not only the initialisation.`
         : s === 'below'
-          ? `The teacher's soft targets cost ${pointsWithCi(vi)} against ${what}: the initialisation from the teacher is what helps.`
+          ? `With the teacher's soft targets it is less accurate than ${what} (${pointsWithCi(vi)}): the initialisation from the teacher is what helps, not the soft targets.`
           : s === 'includes'
             ? `Against ${what}: ${pointsWithCi(vi)}, the interval includes 0: the soft targets add nothing shown beyond the initialisation from the teacher.`
             : `Against ${what}: ${points(vi.estimate)} points (no interval).`,

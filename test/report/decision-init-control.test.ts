@@ -47,6 +47,11 @@ test('the scratch control is the control; the teacher-init control is reported b
   );
   const none = verdict(run([-0.001, 0.03]), decisions(run([-0.001, 0.03]))[0], trafficOf(run([-0.001, 0.03])));
   assert.match(none, /the interval includes 0: the soft targets add nothing shown beyond the initialisation from the teacher/);
+  const worse = verdict(run([-0.03, -0.002]), decisions(run([-0.03, -0.002]))[0], trafficOf(run([-0.03, -0.002])));
+  assert.match(
+    worse,
+    /With the teacher's soft targets it is less accurate than .*\(\+1\.50 points .*\): the initialisation from the teacher is what helps/,
+  );
 });
 
 test('the decision table gets a column for the teacher-initialised control only when there is one', () => {
