@@ -5,7 +5,15 @@
  */
 import type { ComparisonRecord, InferenceRecord, ModelRecord } from '../core/contract.js';
 import { deriveSeed } from '../core/random.js';
-import { bootstrapMedianCI, bootstrapPairedMeanDiffCI, bootstrapRatioCI, intervalWarning, median, type Interval } from './stats.js';
+import {
+  bootstrapMedianCI,
+  bootstrapPairedMeanDiffCI,
+  bootstrapSeedsPairedDiffCI,
+  bootstrapRatioCI,
+  intervalWarning,
+  median,
+  type Interval,
+} from './stats.js';
 
 /** The round suffix of a repeated phase: "inference:t:b1:r3" -> "inference:t:b1". */
 export function basePhase(phase: string): string {
@@ -81,6 +89,9 @@ function ratio(metric: 'energyJPer1000' | 'latencyMsP50', a: InferenceRecord, b:
 /** Per-example correctness (1/0) of each model on the test set, by model name. */
 export type Correctness = Map<string, Uint8Array>;
 
+/** Per training seed, per-example correctness of a model trained with several seeds (the first is the model of `Correctness`). */
+export type SeedCorrectness = Map<string, Uint8Array[]>;
+
 /**
  * Every non-teacher model against the teacher at each batch size (energy per 1,000 and p50 latency
  * ratios), and every distilled student against its control (accuracy difference, paired bootstrap over test
@@ -92,6 +103,7 @@ export function compareModels(
   correct: Correctness,
   seed: number,
   testGroups?: readonly string[],
+  seedCorrect?: SeedCorrectness,
 ): ComparisonRecord[] {
   const out: ComparisonRecord[] = [];
   const teacher = models.find((m) => m.role === 'teacher');
@@ -109,6 +121,13 @@ export function compareModels(
     const a = correct.get(c.pairedWith!);
     const b = correct.get(c.name);
     if (!a || !b || a.length !== b.length) continue;
+    const clustersOf = testGroups && testGroups.length === a.length ? testGroups : undefined;
+    const as = seedCorrect?.get(c.pairedWith!);
+    const bs = seedCorrect?.get(c.name);
+    if (as && bs && as.length > 1 && bs.length > 1) {
+      out.push(seedsComparison(c.pairedWith!, c.name, as, bs, seed, clustersOf));
+      continue;
+    }
     const diff = a.reduce((s, v, i) => s + v - b[i], 0) / a.length;
     const clusters = testGroups && testGroups.length === a.length ? testGroups : undefined;
     const ci = finite(
@@ -130,4 +149,32 @@ export function compareModels(
     });
   }
   return out;
+}
+
+/** An accuracy difference over training seeds: the mean over seeds, with a two-level bootstrap (seeds, then test examples or texts). */
+function seedsComparison(
+  a: string,
+  b: string,
+  as: readonly Uint8Array[],
+  bs: readonly Uint8Array[],
+  seed: number,
+  clusters?: readonly string[],
+): ComparisonRecord {
+  const k = Math.min(as.length, bs.length);
+  const xa = as.slice(0, k).map((x) => Array.from(x));
+  const xb = bs.slice(0, k).map((x) => Array.from(x));
+  const estimate = xa.reduce((s, row, i) => s + row.reduce((t, v, j) => t + v - xb[i][j], 0) / row.length, 0) / k;
+  const ci = finite(bootstrapSeedsPairedDiffCI(xa, xb, { seed: deriveSeed(seed, `acc:${b}`), ...(clusters ? { clusters } : {}) }));
+  const warning = intervalWarning(ci ?? [NaN, NaN], estimate, 0);
+  return {
+    metric: 'accuracy',
+    kind: 'difference',
+    a,
+    b,
+    estimate,
+    ...(ci ? { ci95: ci } : {}),
+    n: xa[0].length,
+    ...(warning ? { warning } : {}),
+    seeds: k,
+  };
 }

@@ -98,6 +98,55 @@ export function bootstrapPairedMeanDiffCI(
   return percentileInterval(stats, opts.level ?? 0.95);
 }
 
+/**
+ * Percentile bootstrap interval of the mean paired difference a - b over training seeds and test
+ * examples: a[k][i], b[k][i] for seed k (a's seed k paired with b's) and example i. Each resample draws
+ * the seeds with replacement and, independently, the examples (or whole clusters) with replacement, so
+ * the interval holds both the test set's sampling error and the training variance across seeds.
+ * With one seed it is bootstrapPairedMeanDiffCI.
+ */
+export function bootstrapSeedsPairedDiffCI(
+  a: readonly (readonly number[])[],
+  b: readonly (readonly number[])[],
+  opts: BootstrapOptions & { clusters?: readonly string[] },
+): Interval {
+  const k = a.length;
+  if (k !== b.length || k === 0) throw new Error('one row per seed on both sides');
+  const n = a[0].length;
+  if (a.some((r) => r.length !== n) || b.some((r) => r.length !== n)) throw new Error('paired samples must have the same length');
+  if (opts.clusters && opts.clusters.length !== n) throw new Error('one cluster label per observation');
+  const index = new Map<string, number>();
+  const clusterOf = new Int32Array(n);
+  for (let i = 0; i < n; i++) {
+    const key = opts.clusters ? opts.clusters[i] : String(i);
+    let c = index.get(key);
+    if (c === undefined) index.set(key, (c = index.size));
+    clusterOf[i] = c;
+  }
+  const m = index.size;
+  if (m < 2) return [NaN, NaN];
+  // sums[s][c]: the sum of differences of seed s over cluster c; counts[c]: examples of cluster c.
+  const sums = Array.from({ length: k }, () => new Float64Array(m));
+  const counts = new Float64Array(m);
+  for (let i = 0; i < n; i++) {
+    counts[clusterOf[i]]++;
+    for (let s = 0; s < k; s++) sums[s][clusterOf[i]] += a[s][i] - b[s][i];
+  }
+  const rand = rng(opts.seed);
+  const stats = Array.from({ length: opts.resamples ?? 2000 }, () => {
+    const seeds = Array.from({ length: k }, () => Math.floor(rand() * k));
+    let diff = 0;
+    let count = 0;
+    for (let j = 0; j < m; j++) {
+      const c = Math.floor(rand() * m);
+      for (const s of seeds) diff += sums[s][c];
+      count += counts[c];
+    }
+    return diff / (count * k);
+  });
+  return percentileInterval(stats, opts.level ?? 0.95);
+}
+
 /** (hi - lo) / |estimate|. */
 export function relativeWidth(ci: Interval, estimate: number): number {
   return (ci[1] - ci[0]) / Math.abs(estimate);

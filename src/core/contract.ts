@@ -344,6 +344,15 @@ export interface ModelRecord {
   runtime?: ModelRuntime;
   /** How this model was made from another one, where the suite says (compression/, run/suite/compression.ts). */
   compression?: CompressionRecord;
+  /** A control: what it keeps of its student ("scratch": nothing of the teacher; "teacher-init": the teacher-layer initialisation). */
+  controlKind?: 'scratch' | 'teacher-init';
+  /** Initialised from the teacher's layers (init "teacher-layers", DistilBERT): the teacher layer copied into each layer. */
+  initFromTeacherLayers?: number[];
+  /**
+   * Repeats with other training seeds (suite trainSeeds): accuracy and macro-F1 of every seed, the first
+   * being this record's model; the repeats' phases. The accuracy comparison against a control uses all seeds.
+   */
+  trainSeeds?: { n: number; accuracies: number[]; macroF1s: number[]; phases: string[] };
 }
 
 /**
@@ -428,6 +437,8 @@ export interface ComparisonRecord {
   n: number;
   /** Set when the interval does not support a claim (includes 1 or 0, too wide, or missing). */
   warning?: string;
+  /** Accuracy differences over training seeds: how many seeds per model (the estimate is their mean; the interval resamples seeds and test examples). */
+  seeds?: number;
 }
 
 export interface CarbonRecord {

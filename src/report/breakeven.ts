@@ -57,7 +57,7 @@ export function breakEvenPoint(costJ: number, teacherJ: number, studentJ: number
 }
 
 /** Phases every student's distillation needs, computed once (kdbench run: the teacher's logits on the training set). */
-export const SHARED_DISTILLATION_PHASES = ['teacher-logits'];
+export const SHARED_DISTILLATION_PHASES = ['teacher-logits', 'transfer-set', 'transfer-labelling'];
 
 /** Phases that distilled this student: its training phase, any other "distillation..." phase of it, and the shared ones. */
 export function distillationPhases(run: RunJson, student: string): RunJson['phases'] {

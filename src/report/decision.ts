@@ -64,6 +64,9 @@ export interface StudentDecision {
   control?: ModelRecord;
   vsTeacher?: AccuracyDelta;
   vsControl?: AccuracyDelta;
+  /** The control with the student's teacher-layer initialisation and no soft targets (controlKind "teacher-init"). */
+  initControl?: ModelRecord;
+  vsInitControl?: AccuracyDelta;
   batches: BatchSaving[];
 }
 
@@ -100,7 +103,9 @@ export function accuracyDelta(run: RunJson, a: ModelRecord, b: ModelRecord): Acc
     return {
       estimate: c.estimate,
       ...(c.ci95 && c.ci95.every(known) ? { ci95: c.ci95 } : {}),
-      how: `paired bootstrap over the ${c.n.toLocaleString('en-US')} test examples${grouped ? ', resampled by source text' : ''}`,
+      how: c.seeds
+        ? `mean over ${c.seeds} training seeds of each model; bootstrap over the seeds and the ${c.n.toLocaleString('en-US')} test examples${grouped ? ' (resampled by source text)' : ''}, so it includes training variance`
+        : `paired bootstrap over the ${c.n.toLocaleString('en-US')} test examples${grouped ? ', resampled by source text' : ''}`,
     };
   }
   const n = run.dataset?.test?.n;
@@ -165,13 +170,15 @@ export function decisions(run: RunJson): StudentDecision[] {
   return run.models
     .filter((m) => m.role === 'student')
     .map((student) => {
-      const control = run.models.find((m) => m.role === 'control' && m.pairedWith === student.name);
+      const control = run.models.find((m) => m.role === 'control' && m.pairedWith === student.name && m.controlKind !== 'teacher-init');
+      const initControl = run.models.find((m) => m.role === 'control' && m.pairedWith === student.name && m.controlKind === 'teacher-init');
       return {
         student,
         teacher,
         ...(control ? { control } : {}),
         vsTeacher: accuracyDelta(run, student, teacher),
         ...(control ? { vsControl: accuracyDelta(run, student, control) } : {}),
+        ...(initControl ? { initControl, vsInitControl: accuracyDelta(run, student, initControl) } : {}),
         batches: sharedBatches(run, student.name)
           .map((b) => batchSaving(run, teacher, student, b))
           .filter((x): x is BatchSaving => x !== undefined),
@@ -316,6 +323,20 @@ export function verdict(run: RunJson, d: StudentDecision, traffic: Traffic): str
       made
         ? `Its production (${made}) ${pay}.`
         : `Its distillation ${pay}; no control was trained, so whether distillation was needed is not known.`,
+    );
+  }
+  const vi = d.vsInitControl;
+  if (d.initControl && vi) {
+    const s = side(vi.ci95);
+    const what = `the same student initialised from the teacher's layers but trained on the labels alone (${d.initControl.name})`;
+    parts.push(
+      s === 'above'
+        ? `The teacher's soft targets add ${pointsWithCi(vi)} over ${what}: the gain is not only the initialisation.`
+        : s === 'below'
+          ? `With the teacher's soft targets it is less accurate than ${what} (${pointsWithCi(vi)}): the initialisation from the teacher is what helps, not the soft targets.`
+          : s === 'includes'
+            ? `Against ${what}: ${pointsWithCi(vi)}, the interval includes 0: the soft targets add nothing shown beyond the initialisation from the teacher.`
+            : `Against ${what}: ${points(vi.estimate)} points (no interval).`,
     );
   }
   return parts.join(' ');

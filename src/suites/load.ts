@@ -96,6 +96,24 @@ function semanticErrors(s: Suite): string[] {
       })),
     ),
   );
+  s.students.forEach((m, i) => {
+    if (m.kind !== 'transformer') return;
+    if (m.name.endsWith('-control-init'))
+      errors.push(`field "students[${i}].name": names ending in "-control-init" are reserved for the teacher-initialised controls`);
+    if (m.init === 'teacher-layers') {
+      const t = s.teacher;
+      if (t.kind !== 'transformer') errors.push(`field "students[${i}].init": "teacher-layers" needs a transformer teacher`);
+      else {
+        for (const k of ['dModel', 'heads', 'ffDim'] as const)
+          if (m[k] !== t[k]) errors.push(`field "students[${i}].${k}": init "teacher-layers" needs the teacher's ${k} (${t[k]}), not ${m[k]}`);
+        if (m.layers > t.layers) errors.push(`field "students[${i}].layers": init "teacher-layers" needs at most the teacher's ${t.layers} layers`);
+      }
+    }
+    if (m.controls?.includes('teacher-init') && m.init !== 'teacher-layers')
+      errors.push(`field "students[${i}].controls": a "teacher-init" control needs init "teacher-layers"`);
+  });
+  if (s.distillation.transferSet && !isTrainable(s.teacher) && s.teacher.kind !== 'saved')
+    errors.push('field "distillation.transferSet": the teacher labels the transfer set, so it must be a TensorFlow.js model (trained or saved)');
   if (s.distillation.softWeight + s.distillation.hardWeight <= 0) {
     errors.push('field "distillation.softWeight": softWeight and hardWeight cannot both be 0');
   }
@@ -162,5 +180,9 @@ export function effectiveSuite(s: Suite, quick: boolean): Suite {
     students: s.students.map((m) => (isTrainable(m) ? { ...m, train: { ...m.train, ...q.studentTrain } } : m)),
     inference: { ...s.inference, ...q.inference },
     baseline: { ...s.baseline, ...q.baseline },
+    ...(q.trainSeeds !== undefined ? { trainSeeds: q.trainSeeds } : {}),
+    ...(q.transferSize !== undefined && s.distillation.transferSet
+      ? { distillation: { ...s.distillation, transferSet: { ...s.distillation.transferSet, size: q.transferSize } } }
+      : {}),
   };
 }

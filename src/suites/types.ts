@@ -1,6 +1,7 @@
 import type { TrainConfig } from '../distillation/train.js';
 import type { DistillationLossConfig } from '../distillation/loss.js';
 import type { DatasetSpec } from '../distillation/data/types.js';
+import type { TransferSetSpec } from '../distillation/transfer/transfer-set.js';
 import type { TrainableSpec } from '../distillation/models/types.js';
 import type { CompressionSpec } from '../compression/types.js';
 
@@ -91,11 +92,23 @@ export interface Suite {
   dataset: DatasetSpec;
   teacher: ModelSpec;
   students: ModelSpec[];
-  distillation: DistillationLossConfig;
+  distillation: DistillationLossConfig & {
+    /** Tang et al. (2019): unlabelled examples made from the pool that the teacher labels (transfer/transfer-set.ts). */
+    transferSet?: TransferSetSpec;
+  };
+  /**
+   * Training seeds of every trainable student and control (default 1): repeats 2..N are trained
+   * and evaluated (phases seed-training:NAME:sK, outside the break-even), so that the accuracy
+   * interval against a control includes training variance. The teacher is trained once.
+   */
+  trainSeeds?: number;
   inference: { batchSizes: number[]; timeMs: number; repeats?: number };
   baseline?: { seconds?: number };
   quick?: {
-    dataset?: Partial<Pick<DatasetSpec, 'maxExamples' | 'seqLen' | 'vocabSize'>>;
+    dataset?: Partial<Pick<DatasetSpec, 'maxExamples' | 'seqLen' | 'vocabSize' | 'labelled'>>;
+    /** Synthetic examples of the transfer set in a --quick run. */
+    transferSize?: number;
+    trainSeeds?: number;
     teacherTrain?: Partial<TrainConfig>;
     studentTrain?: Partial<TrainConfig>;
     inference?: Partial<Suite['inference']>;

@@ -27,7 +27,7 @@ test("a suite's --quick split: the training split then the test split, each in k
   assert.equal(r.stdout.trim(), out);
   assert.match(
     r.stderr,
-    /suite spam-default \(--quick\): dataset spam-assassin, seed 20261129: 320 training and 80 test examples, classes ham, spam/,
+    /suite spam-default \(--quick\): dataset spam-assassin, seed 20261129: 80 training and 80 test examples, classes ham, spam/,
   );
   assert.match(r.stderr, /sha256 [0-9a-f]{64}/);
   const got = rows(out);

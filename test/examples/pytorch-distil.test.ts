@@ -93,12 +93,20 @@ test("the PyTorch example, --quick: teacher, distilled student and control measu
   const acc = run.comparisons?.find((c) => c.metric === 'accuracy');
   assert.equal(acc?.a, 'torch-student');
   assert.equal(acc?.n, 80);
-  // The same examples and split as `kdbench data export` gives, and as suites/default.yaml --quick.
-  const exported = join(tmp, 'data.jsonl');
-  const e = spawnSync(process.execPath, [CLI, 'data', 'export', 'default', '--quick', '--out', exported, '--quiet'], {
-    cwd: ROOT,
-    encoding: 'utf8',
-  });
-  assert.equal(e.status, 0, e.stderr);
-  assert.equal(readFileSync(join(out, 'data', 'spam-assassin.jsonl'), 'utf8'), readFileSync(exported, 'utf8'));
+  // The same examples and split as `kdbench data export` gives; the test split is suites/default.yaml --quick's
+  // (whose training side keeps only its labelled examples: dataset.labelled).
+  const exportOf = (suite: string) => {
+    const file = join(tmp, `${suite.replace(/\W/g, '_')}.jsonl`);
+    const e = spawnSync(process.execPath, [CLI, 'data', 'export', suite, '--quick', '--out', file, '--quiet'], {
+      cwd: ROOT,
+      encoding: 'utf8',
+    });
+    assert.equal(e.status, 0, e.stderr);
+    return readFileSync(file, 'utf8');
+  };
+  const given = readFileSync(join(out, 'data', 'spam-assassin.jsonl'), 'utf8');
+  assert.equal(given, exportOf(SUITE));
+  const testLines = (t: string) => t.split('\n').filter((l) => l.endsWith('"split":"test"}'));
+  assert.deepEqual(testLines(given), testLines(exportOf('default')));
+  assert.equal(testLines(given).length, 80);
 });

@@ -38,21 +38,21 @@ test('--quick --repeats 2: interleaved rounds, medians with intervals, compariso
   assert.equal(r.status, 0, r.stderr);
   const run = readRun(first);
   const inf = run.phases.map((p) => p.name).filter((n) => n.startsWith('inference:'));
-  // 3 models x 2 batch sizes x 2 rounds; round 1 complete before round 2 starts.
-  assert.equal(inf.length, 12);
-  assert.ok(inf.slice(0, 6).every((n) => n.endsWith(':r1')) && inf.slice(6).every((n) => n.endsWith(':r2')), inf.join(', '));
-  assert.notEqual(inf[0].replace(/:r1$/, ''), inf[6].replace(/:r2$/, ''), 'round 2 starts with another slot');
-  assert.equal(run.inference.length, 6);
+  // Every model x 2 batch sizes x 2 rounds; round 1 complete before round 2 starts.
+  const k = run.models.length * 2;
+  assert.equal(inf.length, 2 * k);
+  assert.ok(inf.slice(0, k).every((n) => n.endsWith(':r1')) && inf.slice(k).every((n) => n.endsWith(':r2')), inf.join(', '));
+  assert.notEqual(inf[0].replace(/:r1$/, ''), inf[k].replace(/:r2$/, ''), 'round 2 starts with another slot');
+  assert.equal(run.inference.length, k);
   for (const rec of run.inference) {
     assert.equal(rec.repeats, 2);
     assert.equal(rec.perRepeat?.energyJPer1000.length, 2);
     assert.ok(rec.energyJPer1000CI95 && rec.energyJPer1000CI95[0] <= rec.energyJPer1000 && rec.energyJPer1000 <= rec.energyJPer1000CI95[1]);
   }
   const ratios = (run.comparisons ?? []).filter((c) => c.metric === 'energyJPer1000');
-  assert.equal(ratios.length, 4, 'student and control vs teacher at 2 batch sizes');
+  assert.equal(ratios.length, 2 * (run.models.length - 1), 'every student and control vs teacher at 2 batch sizes');
   assert.ok(ratios.every((c) => c.b === 'teacher' && c.n === 2 && c.ci95));
-  const acc = (run.comparisons ?? []).find((c) => c.metric === 'accuracy');
-  assert.equal(acc?.a, 'student-bag');
+  const acc = (run.comparisons ?? []).find((c) => c.metric === 'accuracy' && c.a === 'student-bag');
   assert.equal(acc?.b, 'student-bag-control');
   for (const m of run.models) {
     assert.equal(m.savedTo, join('models', m.name));
@@ -86,7 +86,8 @@ test('--teacher reuses the saved teacher: no teacher training, same teacher accu
 test('a suite can name saved models as teacher and student: loaded, not trained, no control for the saved student', () => {
   const def = readRun(first).environment.suiteConfig as Record<string, unknown>;
   const suite = join(tmp, 'saved.json');
-  const students = [(def.students as object[])[0], { name: 'old-bag', kind: 'saved', path: 'first/models/student-bag' }];
+  const bag = (def.students as { name: string }[]).find((m) => m.name === 'student-bag')!;
+  const students = [bag, { name: 'old-bag', kind: 'saved', path: 'first/models/student-bag' }];
   writeFileSync(
     suite,
     JSON.stringify({

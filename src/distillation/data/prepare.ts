@@ -16,6 +16,11 @@ export interface PreparedData {
   test: EncodedSet;
   /** The examples of each side of the split, in the order of `train` and `test` (raw text: for other tokenizers and frameworks). */
   examples: { train: Example[]; test: Example[] };
+  /**
+   * The unlabelled pool (dataset.labelled): the training examples whose labels are hidden, encoded with
+   * the same vocabulary; `train` then holds the labelled examples only. Its labels are never read for training.
+   */
+  unlabelled?: { set: EncodedSet; examples: Example[] };
   /** The group (source text) of each test example, where the dataset has groups: for cluster-aware statistics. */
   testGroups?: string[];
   /** What run.json records about the data. */
@@ -64,12 +69,15 @@ export function prepareData(spec: DatasetSpec, seed: number): PreparedData {
     spec.vocabSize,
   );
   const grouped = pool.some((e) => e.group !== undefined);
+  const { labelled, unlabelled } = labelledSplit(split.train, spec.labelled, seed);
+  const trainSide = labelled;
   return {
     dataset,
     vocab,
-    train: encodeSet(split.train, vocab, spec.seqLen),
+    train: encodeSet(trainSide, vocab, spec.seqLen),
+    ...(unlabelled ? { unlabelled: { set: encodeSet(unlabelled, vocab, spec.seqLen), examples: unlabelled } } : {}),
     test: encodeSet(split.test, vocab, spec.seqLen),
-    examples: { train: split.train, test: split.test },
+    examples: { train: trainSide, test: split.test },
     ...(grouped ? { testGroups: split.test.map((e) => e.group ?? e.id) } : {}),
     record: {
       name: dataset.name,
@@ -78,11 +86,19 @@ export function prepareData(spec: DatasetSpec, seed: number): PreparedData {
       classes: dataset.classes,
       corpusSize: dataset.examples.length,
       used: pool.length,
-      train: { n: split.train.length, byClass: classCounts(split.train, dataset.classes) },
+      train: { n: trainSide.length, byClass: classCounts(trainSide, dataset.classes) },
+      ...(unlabelled
+        ? {
+            unlabelled: {
+              n: unlabelled.length,
+              note: 'training examples whose labels are hidden: the pool the transfer set is made from (its text also builds the vocabulary)',
+            },
+          }
+        : {}),
       test: { n: split.test.length, byClass: classCounts(split.test, dataset.classes) },
       testFraction: spec.testFraction,
       vocabSize: vocab.tokens.length,
-      vocabularyFrom: 'training split only',
+      vocabularyFrom: unlabelled ? 'training split only (labelled examples and the unlabelled pool)' : 'training split only',
       seqLen: spec.seqLen,
       split: grouped
         ? 'by text: all passages of one text on the same side; texts stratified by label, seeded shuffle within each class'
@@ -91,4 +107,18 @@ export function prepareData(spec: DatasetSpec, seed: number): PreparedData {
       ...(spec.passageWords && grouped ? { passageWords: spec.passageWords } : {}),
     },
   };
+}
+
+/**
+ * dataset.labelled: `n` examples of the training split keep their labels (stratified by label, seeded);
+ * the others, in their order, form the unlabelled pool. Without `n` (or with n >= the split) all are labelled.
+ */
+export function labelledSplit(
+  train: readonly Example[],
+  n: number | undefined,
+  seed: number,
+): { labelled: Example[]; unlabelled?: Example[] } {
+  if (n === undefined || n >= train.length) return { labelled: [...train] };
+  const picked = new Set(stratifiedSample(train, n, deriveSeed(seed, 'labelled')).map((e) => e.id));
+  return { labelled: train.filter((e) => picked.has(e.id)), unlabelled: train.filter((e) => !picked.has(e.id)) };
 }

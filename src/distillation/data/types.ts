@@ -25,4 +25,11 @@ export interface DatasetSpec {
   maxExamples?: number;
   vocabSize: number;
   seqLen: number;
+  /**
+   * Examples of the training split that keep their labels (stratified by label, seeded); the rest of
+   * the training split is the unlabelled pool (text only, its labels never used). The teacher and the
+   * controls learn from the labelled examples; the students from them and from the transfer set the
+   * teacher labels. Default: every training example is labelled.
+   */
+  labelled?: number;
 }

@@ -15,9 +15,32 @@ export interface TextClassifier {
 
 /** A model a suite asks to train (its `teacher` or `students` entries). */
 export type TrainableSpec =
-  | { name: string; kind: 'transformer'; dModel: number; heads: number; layers: number; ffDim: number; train: TrainConfig }
+  | {
+      name: string;
+      kind: 'transformer';
+      dModel: number;
+      heads: number;
+      layers: number;
+      ffDim: number;
+      train: TrainConfig;
+      /**
+       * "teacher-layers" (a student only; DistilBERT, Sanh et al. 2019): same width as the teacher, its
+       * embeddings, final norm and head copied, and student layer i copied from teacher layer i x (teacher
+       * layers / student layers), one layer out of two for half the layers. Default: random ("scratch").
+       */
+      init?: 'scratch' | 'teacher-layers';
+      /**
+       * Controls trained beside the distilled student, without the teacher's outputs: "scratch" (same
+       * architecture, random initialisation) and, for init "teacher-layers", "teacher-init" (same
+       * teacher-layer initialisation, labels only). Default ["scratch"].
+       */
+      controls?: ControlKind[];
+    }
   | { name: string; kind: 'embedding-bag'; dModel: number; hidden: number; train: TrainConfig }
   | { name: string; kind: 'bilstm'; dModel: number; hidden: number; train: TrainConfig };
+
+/** What a control keeps of its student: nothing of the teacher ("scratch") or the teacher-layer initialisation. */
+export type ControlKind = 'scratch' | 'teacher-init';
 
 /** How a model is trained: epochs over the training split, batch size, Adam's learning rate. */
 export interface TrainConfig {

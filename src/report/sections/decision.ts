@@ -80,6 +80,7 @@ export function decisionBlocks(run: RunJson, traffic: Traffic, budget?: Accuracy
   const inner: Block[] = [h(2, 'Decision')];
   inner.push(list(list_.map((d) => [{ b: d.student.name }, `: ${verdict(run, d, traffic)}`])));
   inner.push(...compression);
+  const anyInit = list_.some((d) => d.initControl);
   inner.push(
     table(
       [
@@ -87,12 +88,16 @@ export function decisionBlocks(run: RunJson, traffic: Traffic, budget?: Accuracy
         'accuracy',
         `vs the teacher (${teacher.name}, ${pct(teacher.accuracy)}), points [95 % interval]`,
         'vs the control (the same student trained without the teacher), points [95 % interval]',
+        ...(anyInit
+          ? ['vs the teacher-initialised control (same teacher layers, labels only: what the soft targets add), points [95 % interval]']
+          : []),
       ],
       list_.map((d) => [
         d.student.name,
         pct(d.student.accuracy),
         accuracyCell(d.vsTeacher),
         d.control ? accuracyCell(d.vsControl) : 'no control trained',
+        ...(anyInit ? [d.initControl ? accuracyCell(d.vsInitControl) : 'none trained'] : []),
       ]),
     ),
   );
@@ -124,7 +129,7 @@ export function decisionBlocks(run: RunJson, traffic: Traffic, budget?: Accuracy
   );
   const howOf = (xs: (AccuracyDelta | undefined)[]) => [...new Set(xs.map((x) => x?.how).filter((x): x is string => !!x))].join('; ');
   const vsTeacherHow = howOf(list_.map((d) => d.vsTeacher));
-  const vsControlHow = howOf(list_.map((d) => d.vsControl));
+  const vsControlHow = howOf(list_.flatMap((d) => [d.vsControl, d.vsInitControl]));
   inner.push(
     p(
       `Energy is ${estimateLabel(run) || 'measured'}: gross (idle power included), per inference the median over the inference rounds, as in the Models table. `,

@@ -11,7 +11,7 @@ import { selectBackend, tf, type BackendChoice } from '../../distillation/backen
 import { dependencyVersion } from '../../core/host.js';
 import type { TextClassifier } from '../../distillation/models/types.js';
 import { resolveTeacherPath } from '../../distillation/models/reuse.js';
-import { aggregateInference, compareModels, type Correctness } from '../../benchmark/aggregate.js';
+import { aggregateInference, compareModels, type Correctness, type SeedCorrectness } from '../../benchmark/aggregate.js';
 import { probeAll, selectSources } from '../../measurement/select.js';
 import type { PreparedCarbon } from '../../carbon/index.js';
 import { isTfjs, type LoadedSuite, type Suite } from '../../suites/types.js';
@@ -23,6 +23,7 @@ import { prepareDataStep } from './prepare-data.js';
 import { teacherStep } from './teacher.js';
 import { distilStep } from './distil.js';
 import { controlsStep } from './controls.js';
+import { transferStep } from './transfer.js';
 import { savedStudentsStep } from './saved-students.js';
 import { evaluateStep } from './evaluate.js';
 import { saveModelsStep } from './save-models.js';
@@ -126,9 +127,10 @@ export async function runSuite(opts: SuiteRunOptions): Promise<RunOutcome> {
           backend,
         };
         const correct: Correctness = new Map();
+        const seedCorrect: SeedCorrectness = new Map();
         // Filled in by the steps, read at finalisation: a run stopped half-way still compares what it evaluated.
         const found: { testGroups?: string[] } = {};
-        run.amend((r) => aggregate(r, correct, suite.seed, found.testGroups));
+        run.amend((r) => aggregate(r, correct, suite.seed, found.testGroups, seedCorrect));
         run.amend((r) => withCompression(r, suite, correct, found.testGroups));
 
         const baselineS = suite.baseline?.seconds ?? 3;
@@ -145,15 +147,16 @@ export async function runSuite(opts: SuiteRunOptions): Promise<RunOutcome> {
           const teacher = ownTeacher ? undefined : await teacherStep(s, data, { teacherPath });
           if (teacher && shared) shared.teacher = { name: teacher.model.name };
           const logits = await teacherLogitsStep(s, data, teacher ?? ownTeacher!, shared);
-          const students = logits ? await distilStep(s, data, (teacher?.model ?? ownTeacher!).name, logits) : [];
+          const distilSet = logits ? await transferStep(s, data, teacher, logits) : undefined;
+          const students = distilSet ? await distilStep(s, data, (teacher?.model ?? ownTeacher!).name, distilSet, teacher?.model) : [];
           const ownStudents = await ownStudentsStep(s, data, shared);
           own.push(...ownStudents);
-          const controls = await controlsStep(s, data, students);
+          const controls = await controlsStep(s, data, students, teacher?.model);
           own.push(...(await ownControlsStep(s, data, ownStudents, shared)));
           const saved = await savedStudentsStep(s, data);
           const models = [...(teacher ? [teacher] : []), ...students, ...controls, ...saved];
           if (models.length > 0) {
-            const records = await evaluateStep(s, data, models, correct);
+            const records = await evaluateStep(s, data, models, correct, seedCorrect);
             await ownEvaluateStep(s, data, own, correct);
             await saveModelsStep(s, data, models, records);
           } else await ownEvaluateStep(s, data, own, correct);
@@ -192,8 +195,8 @@ function describeAdapter(b: BackendChoice): string {
 }
 
 /** Folds repeated rounds into medians with intervals and adds the comparisons (at finalisation, whatever the outcome). */
-function aggregate(run: RunJson, correct: Correctness, seed: number, testGroups?: string[]): RunJson {
+function aggregate(run: RunJson, correct: Correctness, seed: number, testGroups?: string[], seedCorrect?: SeedCorrectness): RunJson {
   const inference = aggregateInference(run.inference, seed);
-  const comparisons = compareModels(run.models, inference, correct, seed, testGroups);
+  const comparisons = compareModels(run.models, inference, correct, seed, testGroups, seedCorrect);
   return { ...run, inference, ...(comparisons.length ? { comparisons } : {}) };
 }

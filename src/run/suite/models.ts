@@ -6,6 +6,9 @@ import { loadSavedModel } from '../../distillation/models/io.js';
 import { train } from '../../distillation/train.js';
 import type { ModelRecord } from '../../core/contract.js';
 import type { ModelSpec, TrainableSpec } from '../../suites/types.js';
+import type { EncodedSet } from '../../distillation/train.js';
+import type { TextClassifier } from '../../distillation/models/types.js';
+import { initFromTeacherLayers } from '../../distillation/models/teacher-init.js';
 import type { SuiteData, SuiteStepContext, Trained } from './types.js';
 
 /** Loads a saved model in phase `loading:NAME`; it is not trained in this run. */
@@ -39,16 +42,39 @@ export async function loadModel(
 export async function trainModel(
   s: SuiteStepContext,
   d: SuiteData,
-  m: { spec: TrainableSpec; name: string; role: ModelRole; phase: string; teacherLogits?: Float32Array },
+  m: {
+    spec: TrainableSpec;
+    name: string;
+    role: ModelRole;
+    phase: string;
+    teacherLogits?: Float32Array;
+    /** The examples to learn from (default: the labelled training examples); teacherLogits has one row per example. */
+    set?: EncodedSet;
+    /** Epochs instead of the spec's (a control matched to its student's number of steps). */
+    epochs?: number;
+    /** Training seed index: 0 is the suite's seed as always; k > 0 a repeat (suite.trainSeeds). */
+    seedIndex?: number;
+    /** The teacher whose layers initialise the model (init "teacher-layers"). */
+    initFrom?: TextClassifier;
+    /** The phase has been opened by the caller. */
+    inPhase?: boolean;
+    /** Variable names' prefix, when it differs from `name` (a repeat's model is never recorded). */
+    modelName?: string;
+    /** The caller disposes the model (a seed repeat), instead of the run's end. */
+    transient?: boolean;
+  },
 ): Promise<Trained> {
   const { suite, run } = s;
-  await run.phase(m.phase, m.name);
-  const seedKey = m.role === 'teacher' ? m.name : m.spec.name;
-  const model = buildModel(m.spec, m.name, d.shape, deriveSeed(suite.seed, `model:${seedKey}`));
-  s.keep(model);
-  const steps = Math.ceil(d.data.train.n / m.spec.train.batchSize) * m.spec.train.epochs;
+  if (!m.inPhase) await run.phase(m.phase, m.name);
+  const seedKey = (m.role === 'teacher' ? m.name : m.spec.name) + (m.seedIndex ? `:seed${m.seedIndex}` : '');
+  const model = buildModel(m.spec, m.modelName ?? m.name, d.shape, deriveSeed(suite.seed, `model:${seedKey}`));
+  if (!m.transient) s.keep(model);
+  const initLayers = m.initFrom ? initFromTeacherLayers(model, m.initFrom) : undefined;
+  const set = m.set ?? d.data.train;
+  const cfg = m.epochs ? { ...m.spec.train, epochs: m.epochs } : m.spec.train;
+  const steps = Math.ceil(set.n / cfg.batchSize) * cfg.epochs;
   run.progress.begin(`${m.phase} ${m.name} (${model.paramCount().toLocaleString('en-US')} params)`, steps);
-  const result = await train(model, d.data.train, m.spec.train, {
+  const result = await train(model, set, cfg, {
     seed: deriveSeed(suite.seed, `batches:${seedKey}`),
     teacherLogits: m.teacherLogits,
     loss: m.teacherLogits ? suite.distillation : undefined,
@@ -63,5 +89,6 @@ export async function trainModel(
     role: m.role,
     spec: m.spec,
     training: { epochs: result.epochs, steps: result.steps, phase: m.phase, finalLoss: result.finalLoss },
+    ...(initLayers ? { initLayers } : {}),
   };
 }

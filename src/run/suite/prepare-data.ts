@@ -8,7 +8,7 @@ export async function prepareDataStep(s: SuiteStepContext): Promise<SuiteData> {
   const data = prepareData(suite.dataset, suite.seed);
   run.records.dataset = data.record;
   run.progress.log(
-    `data: ${data.train.n} training and ${data.test.n} test examples, vocabulary ${data.vocab.tokens.length}, ${suite.dataset.seqLen} tokens each`,
+    `data: ${data.train.n} ${data.unlabelled ? `labelled and ${data.unlabelled.set.n} unlabelled ` : ''}training and ${data.test.n} test examples, vocabulary ${data.vocab.tokens.length}, ${suite.dataset.seqLen} tokens each`,
   );
   return {
     data,

@@ -133,8 +133,10 @@ export function estimateSuite(suite: Suite, repeats: number): SizeEstimate {
   const unchecked = [...new Set(trainable.filter((m) => !SIZE_MODELS[m.kind]).map((m) => m.kind))];
   const sized = trainable.filter((m) => SIZE_MODELS[m.kind]);
   const params = sized.map((m) => ({ name: m.name, kind: m.kind, params: SIZE_MODELS[m.kind].params(m, shape) }));
-  // Every student is trained twice (distilled, and its control); all models stay in memory until the end.
-  const students = suite.students.filter(isTrainable);
+  // Every student is trained again for each control (one, or as many as its `controls`); all models stay in memory until the end.
+  const students = suite.students
+    .filter(isTrainable)
+    .flatMap((m) => Array.from({ length: m.kind === 'transformer' ? (m.controls?.length ?? 1) : 1 }, () => m));
   const weightsParams =
     params.reduce((a, p) => a + p.params, 0) + students.reduce((a, m) => a + (SIZE_MODELS[m.kind]?.params(m, shape) ?? 0), 0);
   const weights = F32 * weightsParams;
@@ -159,8 +161,8 @@ export function estimateSuite(suite: Suite, repeats: number): SizeEstimate {
       inferWhat = `inference of ${m.name} at batch ${maxBatch}: ${gb(bytes)}`;
     }
   }
-  // Token ids of every example (int32), the teacher's logits on the training split.
-  const data = examples * (shape.seqLen * 4 + shape.classes * F32);
+  // Token ids of every example (int32), the teacher's logits on the training split; the transfer set's synthetic examples too.
+  const data = (examples + (suite.distillation.transferSet?.size ?? 0)) * (shape.seqLen * 4 + shape.classes * F32);
   const parts = [
     `weights of all ${trainable.length + students.length} trained models ${gb(weights)} (${count(weightsParams)} parameters, 4 bytes each)`,
     ...(peakWhat ? [peakWhat] : []),
@@ -168,7 +170,8 @@ export function estimateSuite(suite: Suite, repeats: number): SizeEstimate {
     `data ${gb(data)} (${count(examples)} examples x ${shape.seqLen} tokens)`,
   ];
   const batchPhases = (trainable.length + students.length + all.length - trainable.length) * suite.inference.batchSizes.length * repeats;
-  const phases = 4 + trainable.length + students.length + (all.length - trainable.length) + batchPhases;
+  const seedPhases = (Math.max(1, suite.trainSeeds ?? 1) - 1) * (suite.students.filter(isTrainable).length + students.length);
+  const phases = 6 + trainable.length + students.length + (all.length - trainable.length) + batchPhases + seedPhases;
   return { bytes: weights + Math.max(peakTrain, peakInfer) + data, parts, params, phases, unchecked };
 }
 

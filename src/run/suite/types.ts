@@ -2,10 +2,12 @@
 import type { ModelRecord, ModelRole } from '../../core/contract.js';
 import type { BackendChoice } from '../../distillation/backend.js';
 import type { PreparedData } from '../../distillation/data/prepare.js';
+import type { EncodedSet } from '../../distillation/train.js';
 import type { DataShape } from '../../distillation/models/build.js';
 import type { InputContract } from '../../distillation/models/io.js';
 import type { TextClassifier } from '../../distillation/models/types.js';
 import type { ModelSpec, Suite } from '../../suites/types.js';
+import type { ControlKind } from '../../distillation/models/types.js';
 import type { RunContext } from '../lifecycle.js';
 
 /** A model of this run, trained or loaded, with what run.json says about how it came to be. */
@@ -18,6 +20,12 @@ export interface Trained {
   training: ModelRecord['training'];
   /** The saved model it was loaded from, where it was not trained in this run. */
   reusedFrom?: string;
+  /** init "teacher-layers": the teacher layer copied into each of its layers. */
+  initLayers?: number[];
+  /** What the control keeps of its student (controls only). */
+  controlKind?: ControlKind;
+  /** Repeats with other training seeds (suite.trainSeeds), evaluated and disposed: per repeat its test correctness. */
+  seedRepeats?: { phase: string; correct: Uint8Array; accuracy: number; macroF1: number }[];
 }
 
 export interface SuiteStepContext {
@@ -38,4 +46,10 @@ export interface SuiteData {
   data: PreparedData;
   shape: DataShape;
   input: InputContract;
+}
+
+/** What the students learn from: the labelled examples and the transfer set, with the teacher's logits on every one. */
+export interface DistillationSet {
+  set: EncodedSet;
+  logits: Float32Array;
 }
