@@ -32,6 +32,7 @@ import { checkSuiteSize, memoryLimit } from './size-check.js';
 import type { OwnModel } from './own-models.js';
 import { checkOwnModels } from './check-own-models.js';
 import { CommandStepError } from './command-model.js';
+import { retrievalSteps } from './retrieval-steps.js';
 import { exportDataStep, ownControlsStep, ownEvaluateStep, ownStudentsStep, ownTeacherStep, teacherLogitsStep } from './own-steps.js';
 
 export type { Trained, SuiteStepContext, SuiteData } from './types.js';
@@ -133,6 +134,12 @@ export async function runSuite(opts: SuiteRunOptions): Promise<RunOutcome> {
         progress.log(`idle baseline: ${baselineS} s`);
         await run.baseline(baselineS);
         run.check();
+        if (suite.task === 'retrieval') {
+          // Bi-encoders, their ranking metrics and the energy of index, query and scoring (retrieval-steps.ts).
+          await retrievalSteps(s, repeats, correct, found);
+          await run.endPhase();
+          return;
+        }
         try {
           const data = await prepareDataStep(s);
           found.testGroups = data.data.testGroups;
