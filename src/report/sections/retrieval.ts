@@ -140,7 +140,10 @@ export function retrievalBlocks(run: RunJson, traffic: Traffic): Block[] {
     p(
       "Serving Q queries against an index of D documents costs D x i + Q x (q + s) with the teacher, and C + the same with the student's figures; i is the energy of encoding a document (once per index), q of encoding a query, s of scoring it against the index, C the energy of distilling the student (its distillation phase and the teacher's embeddings of the training set). ",
       { b: "The teacher's training is not in C" },
-      " (both choices need the trained teacher); the last column charges it too. Brute-force scoring grows linearly with the index: for other index sizes s is scaled from the run's index (an extrapolation, not a measurement).",
+      " (both choices need the trained teacher); the last column charges it too. Brute-force scoring grows linearly with the index: for other index sizes s is scaled from the run's index (an extrapolation, not a measurement). ",
+      bes.some((b) => b.scoringEqual)
+        ? 'Where a student embeds in the same width as the teacher, scoring is the same matrix product against an index of the same size, so its saving is taken as 0 (the measured scoring figures differ only by run-to-run noise).'
+        : '',
     ),
   );
   if (bes.length === 0)
