@@ -5,6 +5,7 @@ import type { RetrievalCostRecord, RunJson } from '../../src/core/contract.js';
 import { queriesToBreakEven, retrievalBreakEvens, retrievalCosts } from '../../src/report/retrieval.js';
 import { retrievalBlocks } from '../../src/report/sections/retrieval.js';
 import { renderMarkdown } from '../../src/report/markdown.js';
+import { compareRetrievalBlocks } from '../../src/report/compare/retrieval.js';
 
 const close = (a: number | null, b: number, eps = 1e-6) =>
   assert.ok(a !== null && Math.abs(a - b) <= eps * Math.max(1, Math.abs(b)), `${a} vs ${b}`);
@@ -131,4 +132,14 @@ test('the report section states the verdict against the control, the savings and
   assert.match(md, /with an index of 2,000 documents without any query/);
   assert.match(md, /## Break-even of distillation \(retrieval\)/);
   assert.match(md, /saving is taken as 0/);
+});
+
+test('compare: retrieval runs get a table of ranking metrics, energy of search and break-even per model', () => {
+  const md = renderMarkdown(compareRetrievalBlocks([{ dir: '/x/r1', label: 'R1', run: fixture() }]));
+  assert.match(md, /## Retrieval/);
+  assert.match(md, /\| R1 \| s-mse \| student \| 0\.450 \| n\/a \| n\/a \| 0\.5 \(ESTIMATED\) \| 0\.55 \(ESTIMATED\) \| 3,00\d \|/);
+  assert.match(md, /\| R1 \| teacher \| teacher \| 0\.500 \|/);
+  // A classification run adds nothing.
+  const { retrieval: _r, ...plain } = fixture();
+  assert.deepEqual(compareRetrievalBlocks([{ dir: '/x/r2', label: 'R2', run: plain as RunJson }]), []);
 });
