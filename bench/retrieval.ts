@@ -11,7 +11,7 @@ import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import type { RunJson } from '../src/core/contract.js';
-import { retrievalBreakEvens, retrievalCosts } from '../src/report/retrieval.js';
+import { queriesToBreakEven, retrievalBreakEvens, retrievalCosts } from '../src/report/retrieval.js';
 
 const REPO = fileURLToPath(new URL('../../', import.meta.url));
 const CLI = join(REPO, 'dist', 'src', 'cli', 'main.js');
@@ -38,7 +38,10 @@ function runOnce(suite: string, args: string[], log: (s: string) => void): Retri
   const r = spawnSync(process.execPath, argv, { cwd: REPO, encoding: 'utf8', timeout: 30 * 60_000 });
   const wallS = Number(process.hrtime.bigint() - t0) / 1e9;
   try {
-    const run = JSON.parse(readFileSync(join(out, 'run.json'), 'utf8')) as RunJson;
+    const full = JSON.parse(readFileSync(join(out, 'run.json'), 'utf8')) as RunJson;
+    // Kept lean for reports/bench: no inventory, meter record or per-device phase energies (the run's report has them).
+    const { environment: _e, meter: _m, command: _c, ...rest } = full;
+    const run = { ...rest, phases: full.phases.map(({ domains: _d, ...p }) => p) } as unknown as RunJson;
     return { suite, args, wallS, exitCode: r.status, load: [l0, loadavg()[0]], run };
   } catch {
     return { suite, args, wallS, exitCode: r.status, load: [l0, loadavg()[0]] };
@@ -109,7 +112,7 @@ export function retrievalMarkdown(runs: RetrievalBenchRun[], startedAt: string):
     );
     for (const b of retrievalBreakEvens(run))
       L.push(
-        `| ${b.student} | ${sig(b.distillationJ)} | ${sig(b.savedPerQueryJ * 1000)} | ${sig(b.savedPerDocumentJ * 1000)} | ${never(b.documentsAlone)} | ${never(b.queriesAtRunIndex)} | 0 if the index alone pays |`,
+        `| ${b.student} | ${sig(b.distillationJ)} | ${sig(b.savedPerQueryJ * 1000)} | ${sig(b.savedPerDocumentJ * 1000)} | ${never(b.documentsAlone)} | ${never(b.queriesAtRunIndex)} | ${never(queriesToBreakEven(b, 1_000_000))} |`,
       );
   }
   L.push('', RETRIEVAL_END);
