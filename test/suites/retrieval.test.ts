@@ -2,7 +2,7 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { spawnSync } from 'node:child_process';
-import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { loadSuite, parseSuite } from '../../src/suites/load.js';
@@ -66,4 +66,15 @@ test('kdbench run: a classification metric and an empty index end with exit code
   assert.equal(empty.status, 2, empty.stderr);
   assert.match(empty.stderr, /field "dataset\.testFraction".*the index is empty/);
   assert.doesNotMatch(empty.stderr, /\n\s+at /);
+});
+
+test('kdbench run: --teacher with a retrieval suite is refused with exit code 2', () => {
+  const saved = join(tmp, 'saved-teacher');
+  mkdirSync(saved, { recursive: true });
+  writeFileSync(join(saved, 'model.json'), '{}');
+  const r = spawnSync(process.execPath, [CLI, 'run', 'retrieval-spam', '--quick', '--teacher', saved, '--out', join(tmp, 'o3')], {
+    encoding: 'utf8',
+  });
+  assert.equal(r.status, 2, r.stderr);
+  assert.match(r.stderr, /--teacher: a retrieval suite trains its bi-encoder teacher/);
 });
