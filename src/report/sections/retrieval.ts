@@ -47,7 +47,13 @@ function verdict(run: RunJson, st: ModelRecord, primary: string, b: RetrievalBre
     const perDay = traffic.requestsPerDay;
     const q = b.queriesAtRunIndex;
     parts.push(
-      `. Energy${estimateSuffix(run)}: ${sig(b.savedPerQueryJ * 1000)} J saved per 1,000 queries and ${sig(b.savedPerDocumentJ * 1000)} J per 1,000 indexed documents; distillation (${wh(b.distillationJ)}) pays back after ${words(q)} queries with the run's index of ${int(b.indexDocuments)} documents${q !== null && q > 0 ? ` (${sig(q / perDay)} days at ${int(perDay)} queries a day)` : ''}, or with an index of ${words(b.documentsAlone)} documents without any query.`,
+      `. Energy${estimateSuffix(run)}: ${sig(b.savedPerQueryJ * 1000)} J saved per 1,000 queries and ${sig(b.savedPerDocumentJ * 1000)} J per 1,000 indexed documents; distillation (${wh(b.distillationJ)}) ${
+        q === null
+          ? `never pays back through queries with the run's index of ${int(b.indexDocuments)} documents (the student saves no energy per query)`
+          : q === 0
+            ? `is paid back by encoding the run's index of ${int(b.indexDocuments)} documents alone`
+            : `pays back after ${inferencesInWords(q)} queries with the run's index of ${int(b.indexDocuments)} documents (${sig(q / perDay)} days at ${int(perDay)} queries a day)`
+      }${b.documentsAlone === null ? '; the student saves nothing per indexed document.' : `, or with an index of ${inferencesInWords(b.documentsAlone)} documents without any query.`}`,
     );
   }
   return parts;
