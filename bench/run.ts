@@ -1,5 +1,5 @@
 /** `npm run bench`: runs the benchmarks and writes their results under reports/bench/ (JSON + markdown). */
-import { mkdirSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { metersMarkdown, runMetersBench } from './meters.js';
@@ -8,6 +8,7 @@ import { gpuMarkdown, runGpuBench } from './gpu.js';
 import { runTrainingBench, trainingMarkdown } from './training.js';
 import { runMutationBench } from './mutation.js';
 import { compressionMarkdown, runCompressionBench } from './compression.js';
+import { retrievalMarkdown, retrievalSectionOf, runRetrievalBench, withRetrievalSection } from './retrieval.js';
 
 const REPO = fileURLToPath(new URL('../../', import.meta.url));
 const OUT = join(REPO, 'reports', 'bench');
@@ -35,7 +36,7 @@ async function main(): Promise<void> {
     process.stderr.write(`bench: done in ${((Date.now() - started) / 1000).toFixed(0)} s; results in ${OUT}\n`);
     return;
   }
-  const suite = process.argv[3] ?? 'default';
+  const suite = only === 'retrieval' ? 'default' : (process.argv[3] ?? 'default');
   if (!only || only === 'meters') {
     const meters = await runMetersBench((s) => process.stderr.write(`bench: ${s}\n`));
     writeFileSync(join(OUT, 'meters.json'), JSON.stringify(meters, null, 2) + '\n');
@@ -45,7 +46,19 @@ async function main(): Promise<void> {
     const suites = await runSuitesBench((s) => process.stderr.write(`bench: ${s}\n`), suite);
     const base = suite === 'default' ? 'suites' : `suites-${suite}`;
     writeFileSync(join(OUT, `${base}.json`), JSON.stringify(suites, null, 2) + '\n');
-    writeFileSync(join(OUT, `${base}.md`), suitesMarkdown(suites));
+    // The retrieval suites' section of suites.md (bench/retrieval.ts) is kept when the default suite's part is rewritten.
+    const kept =
+      base === 'suites' && existsSync(join(OUT, 'suites.md')) ? retrievalSectionOf(readFileSync(join(OUT, 'suites.md'), 'utf8')) : '';
+    writeFileSync(join(OUT, `${base}.md`), suitesMarkdown(suites) + (kept ? `\n${kept}` : ''));
+  }
+  if (only === 'retrieval') {
+    // `npm run bench -- retrieval [SUITE...]`: the retrieval suites (default retrieval-spam, retrieval-brown), only when named.
+    const names = process.argv.slice(3).length ? process.argv.slice(3) : ['retrieval-spam', 'retrieval-brown'];
+    const startedAt = new Date().toISOString();
+    const runs = runRetrievalBench((s) => process.stderr.write(`bench: ${s}\n`), names);
+    writeFileSync(join(OUT, 'suites-retrieval.json'), JSON.stringify({ startedAt, runs }, null, 2) + '\n');
+    const md = join(OUT, 'suites.md');
+    writeFileSync(md, withRetrievalSection(existsSync(md) ? readFileSync(md, 'utf8') : '', retrievalMarkdown(runs, startedAt)));
   }
   if (!only || only === 'gpu') {
     // Runs only where WebGPU finds a GPU; elsewhere it says so and writes nothing (an earlier GPU result stays).

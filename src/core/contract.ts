@@ -353,6 +353,11 @@ export interface ModelRecord {
    * being this record's model; the repeats' phases. The accuracy comparison against a control uses all seeds.
    */
   trainSeeds?: { n: number; accuracies: number[]; macroF1s: number[]; phases: string[] };
+  /**
+   * A retrieval model's ranking quality on the test queries (suites with `task: retrieval`; run/suite/retrieval-*.ts,
+   * or a command model's evaluate step). In such a suite `accuracy` is recall@1 and `macroF1` is null (not a classifier).
+   */
+  retrieval?: RetrievalMetricsRecord;
 }
 
 /**
@@ -376,6 +381,18 @@ export interface CompressionRecord {
   accuracyChange?: { vs: string; estimate: number; ci95?: [number, number]; n: number };
   /** What the compress step reported about itself (achieved sparsity, quantized layers, engine ...). */
   info?: Record<string, unknown>;
+}
+
+/** Ranking quality over the test queries, one relevant document per query, with bootstrap 95 % intervals over queries. */
+export interface RetrievalMetricsRecord {
+  /** "recall@1", "recall@10", "mrr@10", "ndcg@10" (means over the queries, 0..1). */
+  metrics: Record<string, number>;
+  /** Percentile bootstrap over queries (whole texts resampled where the data groups queries by text); absent where not computed. */
+  ci95?: Record<string, [number, number]>;
+  queries: number;
+  indexDocuments: number;
+  /** Width of the embeddings compared (cosine). */
+  embeddingDim?: number;
 }
 
 export interface ModelRuntime {
@@ -439,6 +456,53 @@ export interface ComparisonRecord {
   warning?: string;
   /** Accuracy differences over training seeds: how many seeds per model (the estimate is their mean; the interval resamples seeds and test examples). */
   seeds?: number;
+}
+
+/**
+ * The energy of a retrieval model's use, measured in its own phases (run/suite/retrieval-bench.ts):
+ * encoding the index once (per 1,000 documents), encoding queries and scoring them against the index
+ * (each per 1,000 queries). One record per model, part and round; figures are gross (all devices, idle included).
+ */
+export interface RetrievalCostRecord {
+  model: string;
+  part: 'index' | 'query' | 'scoring';
+  phase: string;
+  round: number;
+  /** Documents (index) or queries (query, scoring) handled in the phase. */
+  items: number;
+  energyJ: number;
+  uncertaintyJ: number;
+  /** energyJ per 1,000 items. */
+  jPer1000: number;
+  /** How the phase's energy was obtained (the methods of its devices, e.g. "estimated", "counter+estimated"). */
+  method: string;
+}
+
+/** A paired comparison of two retrieval models on one metric over the same queries (a - b), with a bootstrap 95 % interval. */
+export interface RetrievalComparisonRecord {
+  metric: string;
+  a: string;
+  b: string;
+  estimate: number;
+  ci95?: [number, number];
+  n: number;
+  warning?: string;
+}
+
+/** What a retrieval suite adds to run.json (suites with `task: retrieval`). */
+export interface RetrievalRecord {
+  /** The metrics the suite reports, the first one leading the decision. */
+  metrics: string[];
+  queries: number;
+  indexDocuments: number;
+  /** Queries encoded per batch in the query phases. */
+  queryBatchSize: number;
+  /** How queries are scored against the index (brute-force cosine, top k). */
+  scoring: string;
+  /** Distillation method of each distilled student ("mse": embeddings, "kl": in-batch scores). */
+  distillation?: Record<string, string>;
+  costs: RetrievalCostRecord[];
+  comparisons: RetrievalComparisonRecord[];
 }
 
 export interface CarbonRecord {
@@ -527,5 +591,7 @@ export interface RunJson {
   inference: InferenceRecord[];
   /** Student versus teacher (energy, latency) and distilled versus control (accuracy), with 95 % intervals. */
   comparisons?: ComparisonRecord[];
+  /** Retrieval suites: ranking metrics' comparisons and the energy of index encoding, query encoding and scoring. */
+  retrieval?: RetrievalRecord;
   files: string[];
 }

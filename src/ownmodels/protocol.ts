@@ -25,6 +25,14 @@ export interface StepResult {
   accuracy?: number;
   macroF1?: number;
   predictions?: (number | string)[];
+  /** Retrieval models (evaluate): ranking metrics, or the rank of every query's relevant document. */
+  'recall@1'?: number;
+  'recall@10'?: number;
+  'mrr@10'?: number;
+  'ndcg@10'?: number;
+  ranks?: number[];
+  queries?: number;
+  indexDocuments?: number;
   params?: number;
   sizeBytes?: number;
   epochs?: number;
@@ -81,7 +89,9 @@ function describe(errors: ErrorObject[]): string[] {
   for (const e of errors) {
     const p = e.params as Record<string, unknown>;
     if (e.keyword === 'anyOf') {
-      out.push('needs "accuracy" and "macroF1", or "predictions"');
+      out.push(
+        'needs "accuracy" and "macroF1", or "predictions" (a classifier); or "recall@10" and "mrr@10", or "ranks" (a retrieval model)',
+      );
       continue;
     }
     if (inBranch(e)) continue;

@@ -25,6 +25,7 @@ import { carbonBlocks, inferenceBlocks, phaseBlocks } from './sections/tables.js
 import { methodologyBlocks } from './sections/methodology.js';
 import { MAX_BANDS, MAX_PHASE_BARS, mergedNote, runForPhaseCharts } from './degrade.js';
 import { implausibleWarnings } from './sections/reliability.js';
+import { retrievalBlocks } from './sections/retrieval.js';
 
 export type ChartBlock = Extract<Block, { kind: 'chart' }>;
 
@@ -104,7 +105,8 @@ export function buildReport(
   if (fontProblem) blocks.push(warning(fontProblem));
   for (const pr of samples.problems) blocks.push(warning(pr));
   blocks.push(...implausibleWarnings(run));
-  blocks.push(...decisionBlocks(run, traffic, budgetOf(run, opts.maxAccuracyDrop)));
+  // A retrieval run has its own decision (ranking metrics, index and query energy) in place of the classification one.
+  blocks.push(...(run.retrieval ? retrievalBlocks(run, traffic) : decisionBlocks(run, traffic, budgetOf(run, opts.maxAccuracyDrop))));
   const cmd = measuredCommand(run);
   if (run.kind === 'measure' || !run.suite)
     blocks.push(
@@ -172,7 +174,7 @@ export function buildReport(
     ),
   );
 
-  blocks.push(...breakEvenBlocks(run, be, beCharts, traffic));
+  if (!run.retrieval) blocks.push(...breakEvenBlocks(run, be, beCharts, traffic));
   blocks.push(...phaseBlocks(run), ...inferenceBlocks(run), ...carbonBlocks(run), ...methodologyBlocks(run, traffic));
   return { title, blocks, charts };
 }

@@ -7,6 +7,7 @@ import { UserError } from '../core/errors.js';
 import { PACKAGE_ROOT } from '../core/host.js';
 import { compressionErrors } from '../compression/validate.js';
 import { compressionOf, isTrainable, type LoadedSuite, type Suite } from './types.js';
+import { retrievalErrors } from './retrieval.js';
 
 export const SUITES_DIR = join(PACKAGE_ROOT, 'suites');
 export const SCHEMA_PATH = join(SUITES_DIR, 'suite.schema.json');
@@ -117,6 +118,7 @@ function semanticErrors(s: Suite): string[] {
   if (s.distillation.softWeight + s.distillation.hardWeight <= 0) {
     errors.push('field "distillation.softWeight": softWeight and hardWeight cannot both be 0');
   }
+  errors.push(...retrievalErrors(s));
   return errors;
 }
 

@@ -85,6 +85,22 @@ export function isTfjs(m: ModelSpec): m is TrainableSpec | SavedSpec {
   return m.kind !== 'command' && m.kind !== 'hf-onnx';
 }
 
+/** A retrieval suite's settings (`task: retrieval`). */
+export interface RetrievalSpec {
+  /** Tokens per query (documents take dataset.seqLen). */
+  querySeqLen: number;
+  /** Width of every model's embedding. */
+  embeddingDim: number;
+  /** Cosine scores x scale in the in-batch softmax (default 20). */
+  scale?: number;
+  /** Distillation methods, one student each (default ["mse", "kl"]). */
+  distillation?: ('mse' | 'kl')[];
+  /** Metrics the report leads with (default recall@10, mrr@10, ndcg@10, recall@1). */
+  metrics?: string[];
+  queryBatchSize?: number;
+  indexBatchSize?: number;
+}
+
 export interface Suite {
   name: string;
   description?: string;
@@ -104,6 +120,9 @@ export interface Suite {
   trainSeeds?: number;
   inference: { batchSizes: number[]; timeMs: number; repeats?: number };
   baseline?: { seconds?: number };
+  /** What the models learn (default classification). */
+  task?: 'classification' | 'retrieval';
+  retrieval?: RetrievalSpec;
   quick?: {
     dataset?: Partial<Pick<DatasetSpec, 'maxExamples' | 'seqLen' | 'vocabSize' | 'labelled'>>;
     /** Synthetic examples of the transfer set in a --quick run. */

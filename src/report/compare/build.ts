@@ -10,6 +10,7 @@ import { energyMethodCell, intensityFallbackCell } from '../summary.js';
 import { renderPng } from '../render.js';
 import { reproduceLine } from '../reproduce.js';
 import { groupedBars } from './charts.js';
+import { compareRetrievalBlocks } from './retrieval.js';
 import { runName, type CompareMode, type LoadedRun } from './check.js';
 
 type ChartBlock = Extract<Block, { kind: 'chart' }>;
@@ -414,6 +415,8 @@ export function buildCompare(
       ),
     );
   }
+  // Retrieval runs (task: retrieval): ranking metrics and the energy of index, queries and scoring.
+  blocks.push(...compareRetrievalBlocks(runs));
   blocks.push(h(2, 'Sources'));
   blocks.push(list(runs.map((r) => [`${r.label}: ${r.dir} (report: ${r.dir}/report.html); reproduce: `, { code: reproduceLine(r.run) }])));
   return { title, blocks, charts, csv };

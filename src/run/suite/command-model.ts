@@ -21,6 +21,7 @@ import { UserError } from '../../core/errors.js';
 import { deriveSeed } from '../../core/random.js';
 import { which } from '../../measurement/which.js';
 import { accuracy, macroF1 } from '../../distillation/metrics.js';
+import { commandRetrieval } from './retrieval-command.js';
 import type { BenchSlot } from '../../benchmark/schedule.js';
 import { checkStep, parseResult, ResultLineFilter, type StepName, type StepResult } from '../../ownmodels/protocol.js';
 import type { CommandModelSpec, CommandStepSpec } from '../../suites/types.js';
@@ -310,6 +311,8 @@ export class CommandModel implements OwnModel {
       acc = a;
       f1 = f;
     }
+    // A retrieval model reports ranking metrics or ranks instead (retrieval-command.ts): accuracy is then recall@1, macro-F1 unknown.
+    const retrieval = commandRetrieval(r, where, s.suite.seed);
     const all = { ...this.facts, ...r };
     const dir = this.modelDir(s.run);
     const size = r.sizeBytes ?? this.facts.sizeBytes ?? dirSize(dir);
@@ -318,8 +321,8 @@ export class CommandModel implements OwnModel {
       role: this.role,
       kind: 'command',
       params: r.params!,
-      accuracy: acc!,
-      macroF1: f1!,
+      accuracy: acc ?? retrieval?.record.metrics['recall@1'] ?? NaN,
+      macroF1: f1 ?? NaN,
       ...(this.pairedWith ? { pairedWith: this.pairedWith } : {}),
       architecture: { ...all.architecture, ...(all.info ? { info: all.info } : {}) },
       training: this.training,
@@ -330,6 +333,7 @@ export class CommandModel implements OwnModel {
         ...(all.device ? { device: all.device } : {}),
         command: this.commandLines(),
       },
+      ...(retrieval ? { retrieval: retrieval.record } : {}),
     };
     return { record, ...(correct ? { correct } : {}) };
   }

@@ -34,6 +34,8 @@ import { checkSuiteSize, memoryLimit } from './size-check.js';
 import type { OwnModel } from './own-models.js';
 import { checkOwnModels } from './check-own-models.js';
 import { CommandStepError } from './command-model.js';
+import { retrievalSteps } from './retrieval-steps.js';
+import { UserError } from '../../core/errors.js';
 import { exportDataStep, ownControlsStep, ownEvaluateStep, ownStudentsStep, ownTeacherStep, teacherLogitsStep } from './own-steps.js';
 
 export type { Trained, SuiteStepContext, SuiteData } from './types.js';
@@ -69,6 +71,10 @@ export async function runSuite(opts: SuiteRunOptions): Promise<RunOutcome> {
   const suite: Suite = effectiveSuite(opts.loaded.suite, opts.quick);
   const { progress } = opts;
   const repeats = opts.repeats ?? suite.inference.repeats ?? 1;
+  if (suite.task === 'retrieval' && opts.teacherPath)
+    throw new UserError(
+      '--teacher: a retrieval suite trains its bi-encoder teacher in the run; reusing a saved teacher is not supported there yet',
+    );
   const teacherPath = opts.teacherPath ? resolveTeacherPath(opts.teacherPath) : undefined;
   // Commands and model folders are checked before anything runs (what needs the data is checked in the run).
   checkOwnModels(opts.loaded, dirname(opts.loaded.file));
@@ -137,6 +143,12 @@ export async function runSuite(opts: SuiteRunOptions): Promise<RunOutcome> {
         progress.log(`idle baseline: ${baselineS} s`);
         await run.baseline(baselineS);
         run.check();
+        if (suite.task === 'retrieval') {
+          // Bi-encoders, their ranking metrics and the energy of index, query and scoring (retrieval-steps.ts).
+          await retrievalSteps(s, repeats, correct, found);
+          await run.endPhase();
+          return;
+        }
         try {
           const data = await prepareDataStep(s);
           found.testGroups = data.data.testGroups;

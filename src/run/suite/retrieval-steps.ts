@@ -1,0 +1,267 @@
+/**
+ * A `task: retrieval` suite as steps of the one suite run (index.ts calls retrievalSteps after the idle baseline):
+ *   data-preparation -> teacher-training (in-batch negatives) -> teacher-embeddings (the teacher's embeddings
+ *   of the training queries and documents, shared by every student) -> distillation:STUDENT-mse / -kl ->
+ *   control-training:STUDENT-control (in-batch negatives, no teacher) -> evaluation (ranks of every test
+ *   query over the index, metrics with bootstrap intervals over queries) -> the energy of use
+ *   (retrieval-bench.ts: index encoding, query encoding, scoring, in interleaved rounds).
+ * Every model is a bi-encoder: a kdbench text model whose output of width retrieval.embeddingDim is the embedding.
+ */
+import type { ModelRecord, RetrievalComparisonRecord, RetrievalMetricsRecord, RunJson } from '../../core/contract.js';
+import { deriveSeed } from '../../core/random.js';
+import { prepareRetrieval, type PreparedRetrieval } from '../../distillation/data/retrieval.js';
+import { buildModel } from '../../distillation/models/build.js';
+import { encodeTexts, trainRetrieval } from '../../distillation/retrieval/train.js';
+import type { RetrievalDistillation, RetrievalLossConfig } from '../../distillation/retrieval/loss.js';
+import { perQuery, ranksOf, retrievalScores, RETRIEVAL_METRICS, type RetrievalMetric } from '../../distillation/retrieval/metrics.js';
+import { bootstrapPairedMeanDiffCI, intervalWarning } from '../../benchmark/stats.js';
+import type { Correctness } from '../../benchmark/aggregate.js';
+import { isTrainable, type TrainableSpec } from '../../suites/types.js';
+import { DEFAULT_RETRIEVAL_METRICS } from '../../suites/retrieval.js';
+import { retrievalBench, retrievalCosts, type PendingCost } from './retrieval-bench.js';
+import type { SuiteStepContext } from './types.js';
+import type { RetrievalData, RetrievalModel } from './retrieval-types.js';
+
+export type { RetrievalData, RetrievalModel } from './retrieval-types.js';
+
+/** Runs every step; what run.json gets beyond models and phases is added at finalisation (amend), so a run stopped half-way keeps it. */
+export async function retrievalSteps(
+  s: SuiteStepContext,
+  repeats: number,
+  correct: Correctness,
+  found: { testGroups?: string[] } = {},
+): Promise<void> {
+  const { run, suite } = s;
+  const spec = suite.retrieval!;
+  const methods = spec.distillation ?? ['mse', 'kl'];
+  const pending: PendingCost[] = [];
+  const perQueryByModel = new Map<string, Record<RetrievalMetric, number[]>>();
+  const prepared: { data?: PreparedRetrieval } = {};
+  run.amend((r) => amendRetrieval(r, s, methods, pending, perQueryByModel, prepared.data));
+
+  await run.phase('data-preparation');
+  const data = prepareRetrieval(suite.dataset, suite.seed, spec.querySeqLen);
+  prepared.data = data;
+  found.testGroups = data.testGroups;
+  run.records.dataset = data.record;
+  run.progress.log(
+    `data: ${data.train.n} training pairs, ${data.test.n} test queries against an index of ${data.test.n} documents; vocabulary ${data.vocab.tokens.length}; ${spec.querySeqLen} tokens a query, ${suite.dataset.seqLen} a document (${Object.entries(
+      data.record.excluded,
+    )
+      .map(([k, v]) => `${v} left out: ${k}`)
+      .join(', ')})`,
+  );
+  const d: RetrievalData = {
+    data,
+    shape: { vocabSize: data.vocab.tokens.length, seqLen: suite.dataset.seqLen, classes: spec.embeddingDim },
+    embeddingDim: spec.embeddingDim,
+  };
+  const loss: RetrievalLossConfig = {
+    scale: spec.scale ?? 20,
+    temperature: suite.distillation.temperature,
+    softWeight: suite.distillation.softWeight,
+    hardWeight: suite.distillation.hardWeight,
+  };
+
+  const teacherSpec = suite.teacher as TrainableSpec;
+  const teacher = await trainOne(s, d, loss, { spec: teacherSpec, name: teacherSpec.name, role: 'teacher', phase: 'teacher-training' });
+  run.check();
+
+  await run.phase('teacher-embeddings', teacher.model.name);
+  const tq = await encodeTexts(teacher.model, data.train.queries, data.train.n, data.train.querySeqLen, 128);
+  const td = await encodeTexts(teacher.model, data.train.docs, data.train.n, data.train.docSeqLen, 128);
+  run.check();
+
+  const students: RetrievalModel[] = [];
+  const controls: RetrievalModel[] = [];
+  for (const st of suite.students.filter(isTrainable)) {
+    for (const method of methods) {
+      const name = `${st.name}-${method}`;
+      const m = await trainOne(s, d, loss, {
+        spec: st,
+        name,
+        role: 'student',
+        phase: `distillation:${name}`,
+        teacher: { queries: tq, docs: td, dim: spec.embeddingDim, method },
+      });
+      students.push({ ...m, pairedWith: teacher.model.name, method });
+    }
+  }
+  for (const st of suite.students.filter(isTrainable)) {
+    const name = `${st.name}-control`;
+    const c = await trainOne(s, d, loss, { spec: st, name, role: 'control', phase: `control-training:${name}` });
+    controls.push({ ...c, pairedWith: students.find((x) => x.model.name.startsWith(`${st.name}-`))?.model.name ?? st.name });
+  }
+
+  const models = [teacher, ...students, ...controls];
+  await run.phase('evaluation');
+  const queryEmb = new Map<string, Float32Array>();
+  for (const m of models) {
+    const { rec, per, queries } = await evaluateOne(s, d, m);
+    perQueryByModel.set(m.model.name, per);
+    queryEmb.set(m.model.name, queries);
+    correct.set(m.model.name, Uint8Array.from(per['recall@1']));
+    run.records.models.push(rec);
+    const r = rec.retrieval!.metrics;
+    run.progress.log(
+      `${rec.name} (${rec.role}): recall@1 ${pct(r['recall@1'])}, recall@10 ${pct(r['recall@10'])}, MRR@10 ${r['mrr@10'].toFixed(4)}, nDCG@10 ${r['ndcg@10'].toFixed(4)}, ${rec.params.toLocaleString('en-US')} params`,
+    );
+    run.check();
+  }
+  await retrievalBench(s, d, models, queryEmb, repeats, pending);
+}
+
+const pct = (x: number) => `${(x * 100).toFixed(2)} %`;
+
+async function trainOne(
+  s: SuiteStepContext,
+  d: RetrievalData,
+  loss: RetrievalLossConfig,
+  m: {
+    spec: TrainableSpec;
+    name: string;
+    role: ModelRecord['role'];
+    phase: string;
+    teacher?: { queries: Float32Array; docs: Float32Array; dim: number; method: RetrievalDistillation };
+  },
+): Promise<RetrievalModel> {
+  const { run, suite } = s;
+  await run.phase(m.phase, m.name);
+  // A student and its control share their initial weights and their batches: only the loss differs.
+  const seedKey = m.role === 'teacher' ? m.name : m.spec.name;
+  const model = buildModel(m.spec, m.name, d.shape, deriveSeed(suite.seed, `model:${seedKey}`));
+  s.keep(model);
+  const steps = Math.max(1, Math.floor(d.data.train.n / m.spec.train.batchSize)) * m.spec.train.epochs;
+  run.progress.begin(`${m.phase} ${m.name} (${model.paramCount().toLocaleString('en-US')} params)`, steps);
+  const result = await trainRetrieval(model, d.data.train, m.spec.train, {
+    seed: deriveSeed(suite.seed, `batches:${seedKey}`),
+    loss,
+    teacher: m.teacher,
+    onStep: (step, _total, l) => {
+      run.progress.update(step, `loss ${l.toFixed(4)}`);
+      run.check();
+    },
+  });
+  run.progress.end(`loss ${result.finalLoss.toFixed(4)}`);
+  return { model, role: m.role, training: { epochs: result.epochs, steps: result.steps, phase: m.phase, finalLoss: result.finalLoss } };
+}
+
+/** Ranks of every test query over the index (the test documents), the metrics and their bootstrap intervals over queries. */
+async function evaluateOne(
+  s: SuiteStepContext,
+  d: RetrievalData,
+  m: RetrievalModel,
+): Promise<{ rec: ModelRecord; per: Record<RetrievalMetric, number[]>; queries: Float32Array }> {
+  const { test } = d.data;
+  const dim = d.embeddingDim;
+  const index = await encodeTexts(m.model, test.docs, test.n, test.docSeqLen, 128);
+  const queries = await encodeTexts(m.model, test.queries, test.n, test.querySeqLen, 128);
+  const ranks = ranksOf(
+    queries,
+    index,
+    dim,
+    Int32Array.from({ length: test.n }, (_, i) => i),
+  );
+  const metrics = retrievalScores(ranks);
+  const per = Object.fromEntries(RETRIEVAL_METRICS.map((k) => [k, Array.from(perQuery(k, ranks))])) as Record<RetrievalMetric, number[]>;
+  const zeros = new Array<number>(test.n).fill(0);
+  const ci95 = Object.fromEntries(
+    RETRIEVAL_METRICS.map((k, i) => [
+      k,
+      bootstrapPairedMeanDiffCI(per[k], zeros, {
+        seed: deriveSeed(s.suite.seed, `retrieval-ci:${m.model.name}:${i}`),
+        ...(d.data.testGroups ? { clusters: d.data.testGroups } : {}),
+      }),
+    ]),
+  ) as Record<string, [number, number]>;
+  const retrieval: RetrievalMetricsRecord = { metrics, ci95, queries: test.n, indexDocuments: test.n, embeddingDim: dim };
+  const rec: ModelRecord = {
+    name: m.model.name,
+    role: m.role,
+    kind: m.model.kind,
+    params: m.model.paramCount(),
+    // In a retrieval suite accuracy is recall@1 (the share of queries whose document ranks first); macro-F1 has no meaning (null in run.json).
+    accuracy: metrics['recall@1'],
+    macroF1: NaN,
+    ...(m.pairedWith ? { pairedWith: m.pairedWith } : {}),
+    architecture: {
+      ...m.model.architecture,
+      embeddingDim: dim,
+      pooling: 'masked mean, linear projection',
+      ...(m.method ? { distillation: m.method } : {}),
+    },
+    training: m.training,
+    retrieval,
+  };
+  return { rec, per, queries };
+}
+
+/** Paired differences over queries (a - b) on every metric: each student against the teacher and its control. */
+export function retrievalComparisons(
+  models: Pick<ModelRecord, 'name' | 'role' | 'pairedWith'>[],
+  per: Map<string, Record<RetrievalMetric, number[]>>,
+  seed: number,
+  groups?: string[],
+): RetrievalComparisonRecord[] {
+  const out: RetrievalComparisonRecord[] = [];
+  const teacher = models.find((m) => m.role === 'teacher');
+  for (const st of models.filter((m) => m.role === 'student')) {
+    const control = models.find((m) => m.role === 'control' && st.name.startsWith(`${m.name.replace(/-control$/, '')}-`));
+    for (const b of [teacher, control]) {
+      if (!b) continue;
+      const pa = per.get(st.name);
+      const pb = per.get(b.name);
+      if (!pa || !pb) continue;
+      RETRIEVAL_METRICS.forEach((metric, i) => {
+        const a = pa[metric];
+        const bb = pb[metric];
+        const estimate = a.reduce((x, y) => x + y, 0) / a.length - bb.reduce((x, y) => x + y, 0) / bb.length;
+        const ci95 = bootstrapPairedMeanDiffCI(a, bb, {
+          seed: deriveSeed(seed, `retrieval-cmp:${st.name}:${b.name}:${i}`),
+          ...(groups ? { clusters: groups } : {}),
+        });
+        const warning = intervalWarning(ci95, estimate, 0);
+        out.push({
+          metric,
+          a: st.name,
+          b: b.name,
+          estimate,
+          ...(Number.isFinite(ci95[0]) ? { ci95 } : {}),
+          n: a.length,
+          ...(warning ? { warning } : {}),
+        });
+      });
+    }
+  }
+  return out;
+}
+
+function amendRetrieval(
+  r: RunJson,
+  s: SuiteStepContext,
+  methods: RetrievalDistillation[],
+  pending: PendingCost[],
+  per: Map<string, Record<RetrievalMetric, number[]>>,
+  data: PreparedRetrieval | undefined,
+): RunJson {
+  const spec = s.suite.retrieval!;
+  const distillation = Object.fromEntries(
+    r.models
+      .filter((m) => m.role === 'student')
+      .map((m) => [m.name, String((m.architecture as { distillation?: string }).distillation ?? '')]),
+  );
+  return {
+    ...r,
+    retrieval: {
+      metrics: spec.metrics ?? DEFAULT_RETRIEVAL_METRICS,
+      queries: data?.test.n ?? 0,
+      indexDocuments: data?.test.n ?? 0,
+      queryBatchSize: spec.queryBatchSize ?? 32,
+      scoring:
+        'brute force: cosine of L2-normalised embeddings against every index document (one matrix product), top 10 by tf.topk, on the run backend',
+      ...(methods.length ? { distillation } : {}),
+      costs: retrievalCosts(r, pending),
+      comparisons: retrievalComparisons(r.models, per, s.suite.seed, data?.testGroups),
+    },
+  };
+}

@@ -1,0 +1,39 @@
+/** What the suite schema cannot check about `task: retrieval` suites (called from load.ts semanticErrors). */
+import type { Suite } from './types.js';
+
+/** The ranking metrics a retrieval suite can report (distillation/retrieval/metrics.ts computes them). */
+export const RETRIEVAL_METRIC_NAMES = ['recall@1', 'recall@10', 'mrr@10', 'ndcg@10'];
+/** Metrics of classification, refused in a retrieval suite with a message saying why. */
+const CLASSIFICATION_METRICS = ['accuracy', 'macrof1', 'macro-f1', 'f1', 'precision', 'recall', 'auc'];
+export const DEFAULT_RETRIEVAL_METRICS = ['recall@10', 'mrr@10', 'ndcg@10', 'recall@1'];
+
+export function retrievalErrors(s: Suite): string[] {
+  const errors: string[] = [];
+  if (s.task !== 'retrieval') {
+    if (s.retrieval) errors.push('field "retrieval": only a suite with "task: retrieval" takes retrieval settings');
+    return errors;
+  }
+  if (!s.retrieval) {
+    errors.push('field "retrieval" is required with "task: retrieval" (querySeqLen, embeddingDim)');
+    return errors;
+  }
+  (s.retrieval.metrics ?? []).forEach((m, i) => {
+    if (RETRIEVAL_METRIC_NAMES.includes(m)) return;
+    const classification = CLASSIFICATION_METRICS.includes(m.toLowerCase());
+    errors.push(
+      `field "retrieval.metrics[${i}]": "${m}" is ${classification ? 'a classification metric' : 'not a metric kdbench computes'}; a retrieval suite reports ${RETRIEVAL_METRIC_NAMES.join(', ')}`,
+    );
+  });
+  const models = [
+    { path: 'teacher', m: s.teacher },
+    ...s.students.map((m, i) => ({ path: `students[${i}]`, m })),
+  ];
+  for (const { path, m } of models)
+    if (m.kind === 'saved' || m.kind === 'command' || m.kind === 'hf-onnx')
+      errors.push(
+        `field "${path}.kind": a retrieval suite trains its encoders in TensorFlow.js ("transformer", "embedding-bag", "bilstm"); "${m.kind}" models are not supported there yet`,
+      );
+  if (s.distillation.logitLoss)
+    errors.push('field "distillation.logitLoss": a retrieval suite chooses its distillation in "retrieval.distillation" (mse, kl)');
+  return errors;
+}
