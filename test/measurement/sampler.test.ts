@@ -131,7 +131,11 @@ test(
       for (const w of energyByWindow(trace, windows)) {
         const counter = w.domains[0];
         const truth = exact(curve, wall0, w, 0);
-        assert.ok(Math.abs(counter.energyJ - truth) / truth < 0.005, `counter ${w.name}: ${counter.energyJ} J vs ${truth} J`);
+        // The counter is exact at the instants it is read; the window's edges are stamped when the sampler
+        // thread gets to them, which on a loaded 2-core machine is a few ms late: allow 0.2 % plus 5 ms of the
+        // curve's peak power at each of the two edges (a wrong unit or a sampled value would be far outside).
+        const tol = 0.002 * truth + 2 * 0.005 * 260;
+        assert.ok(Math.abs(counter.energyJ - truth) < tol, `counter ${w.name}: ${counter.energyJ} J vs ${truth} J (tolerance ${tol} J)`);
         const sampled = w.domains[1];
         const truth1 = exact(curve, wall0, w, 1);
         assert.ok(
