@@ -37,7 +37,7 @@ export const MUTATION_MODULES: MutationModule[] = [
     mutate: ['src/benchmark/stats.ts', 'src/benchmark/aggregate.ts'],
     // bootstrap.property (fast-check, thousands of resamples per case) is left out here: it made each surviving mutant
     // cost over 10 s on our shared 2 cores; the example tests below pin the same code.
-    tests: ['benchmark/aggregate-figures', 'benchmark/grouped-ratio', 'benchmark/stats'],
+    tests: ['benchmark/aggregate-figures', 'benchmark/grouped-ratio', 'benchmark/stats', 'benchmark/stats-bite'],
   },
   {
     name: 'integration',
@@ -78,19 +78,24 @@ export const MUTATION_MODULES: MutationModule[] = [
   {
     name: 'sources',
     what: 'RAPL counters (wraps, resets), CPU and DRAM estimates, nvidia-smi parsing and timestamps',
+    // Line ranges in the layout of sources/ by source (rapl/, estimates/, nvidia-smi/): the counter arithmetic,
+    // the estimates' poll(), the CSV number and timestamp parsers and the streaming source's line and time handling.
     mutate: [
-      'src/measurement/sources/rapl.ts:49-81',
-      'src/measurement/sources/process-dram-estimate.ts:45-56',
-      'src/measurement/sources/process-cpu-estimate.ts:73-84',
-      'src/measurement/sources/nvidia-smi.ts:8-22',
-      'src/measurement/sources/nvidia-smi.ts:198-247',
+      'src/measurement/sources/rapl/source.ts:49-81',
+      'src/measurement/sources/estimates/process-dram.ts:45-55',
+      'src/measurement/sources/estimates/process-cpu.ts:73-83',
+      'src/measurement/sources/nvidia-smi/csv.ts:9-23',
+      'src/measurement/sources/nvidia-smi/csv.ts:38-45',
+      'src/measurement/sources/nvidia-smi/source.ts:140-188',
     ],
     tests: [
       'measurement/counter-reset',
       'measurement/smi-lines',
       'measurement/estimates-size',
       'measurement/smi-timestamps',
-      'measurement/sources',
+      'measurement/sources/rapl',
+      'measurement/sources/nvidia-smi',
+      'measurement/sources/estimates',
     ],
   },
   {
@@ -393,6 +398,21 @@ export const EQUIVALENTS: Equivalent[] = [
     line: '...(series && app',
     replacement: 'series || app',
     reason: 'app is computed exactly when there is a series (applied() returns undefined without one), so both conditions are always equal',
+  },
+  ...(['estimate, 1);', 'diff, 0);'] as const).map((tail) => ({
+    file: 'src/benchmark/aggregate.ts',
+    mutator: 'ArrayDeclaration',
+    line: `const warning = intervalWarning(ci ?? [NaN, NaN], ${tail}`,
+    replacement: '[]',
+    reason:
+      'intervalWarning reads ci[0] and ci[1]: of [] they are undefined, which Number.isFinite rejects exactly like NaN, so the same "no confidence interval" warning results',
+  })),
+  {
+    file: 'src/benchmark/stats.ts',
+    mutator: 'EqualityOperator',
+    line: 'return Math.abs(x) >= 100 ? x.toFixed(0) : x.toPrecision(3);',
+    replacement: 'Math.abs(x) > 100',
+    reason: 'differs only at |x| = 100 exactly, where toFixed(0) and toPrecision(3) both print "100" (or "-100")',
   },
 ];
 
