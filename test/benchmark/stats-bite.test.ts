@@ -274,3 +274,19 @@ test('an interval that ends exactly at the neutral value includes it; large boun
   assert.match(intervalWarning([0.5, 1234.5], 600, 1) ?? '', /^the 95 % interval \[0\.500, 1235\] includes 1/);
   assert.match(intervalWarning([-1234.5, 10], 0, 0) ?? '', /^the 95 % interval \[-1235, 10\.0\] includes 0/);
 });
+
+test('an accuracy difference on a single test example has no interval and says why', () => {
+  const [acc] = compareModels(
+    [model('s', 'student'), model('c', 'control', 's')],
+    [],
+    new Map([
+      ['s', Uint8Array.of(1)],
+      ['c', Uint8Array.of(0)],
+    ]),
+    2,
+  );
+  assert.equal(acc.estimate, 1);
+  assert.equal(acc.ci95, undefined);
+  assert.equal(acc.n, 1);
+  assert.equal(acc.warning, 'no confidence interval: fewer than 2 repeats (use --repeats 5 or more)');
+});
