@@ -97,6 +97,7 @@ export const MUTATION_MODULES: MutationModule[] = [
       'measurement/sources/rapl',
       'measurement/sources/nvidia-smi',
       'measurement/sources/estimates',
+      'measurement/sources-bite',
     ],
   },
   {
@@ -438,6 +439,14 @@ export const EQUIVALENTS: Equivalent[] = [
     reason:
       'prepareData loads only brown-genre (every passage has its text as group) and spam-assassin (no example has one), so some and every agree (test/distillation/split-bite checks both)',
   },
+  ...(['a.id <= b.id', 'a.id >= b.id'] as const).map((replacement) => ({
+    file: 'src/distillation/data/split.ts',
+    mutator: 'EqualityOperator',
+    line: 'const byId = (a: { id: string }, b: { id: string }) => (a.id < b.id ? -1 : a.id > b.id ? 1 : 0);',
+    replacement,
+    reason:
+      'for the first comparison turned into <= (or the second into >=) the comparator changes only where a.id = b.id, and example ids are unique in every dataset (checked in test/distillation/split-bite); the other mutant printed the same way reverses or breaks the order and is killed by the pinned split',
+  })),
 ];
 
 export interface SurvivorRecord {
