@@ -98,6 +98,8 @@ export const MUTATION_MODULES: MutationModule[] = [
       'measurement/sources/nvidia-smi',
       'measurement/sources/estimates',
       'measurement/sources-bite',
+      'measurement/estimates-bite',
+      'measurement/smi-source-bite',
     ],
   },
   {
@@ -439,14 +441,51 @@ export const EQUIVALENTS: Equivalent[] = [
     reason:
       'prepareData loads only brown-genre (every passage has its text as group) and spam-assassin (no example has one), so some and every agree (test/distillation/split-bite checks both)',
   },
-  ...(['a.id <= b.id', 'a.id >= b.id'] as const).map((replacement) => ({
+  ...(
+    [
+      ['EqualityOperator', 'a.id <= b.id'],
+      ['EqualityOperator', 'a.id >= b.id'],
+      ['ConditionalExpression', 'true'],
+      ['ConditionalExpression', 'false'],
+    ] as const
+  ).map(([mutator, replacement]) => ({
     file: 'src/distillation/data/split.ts',
-    mutator: 'EqualityOperator',
+    mutator,
     line: 'const byId = (a: { id: string }, b: { id: string }) => (a.id < b.id ? -1 : a.id > b.id ? 1 : 0);',
     replacement,
     reason:
-      'for the first comparison turned into <= (or the second into >=) the comparator changes only where a.id = b.id, and example ids are unique in every dataset (checked in test/distillation/split-bite); the other mutant printed the same way reverses or breaks the order and is killed by the pinned split',
+      "the survivors change what the comparator returns only for a.id = b.id (ids are unique in both datasets: test/distillation/split-bite checks) or turn its 1 into 0; V8's sort (TimSort) only asks whether the result is below 0, so a.id < b.id ? -1 : 0 sorts exactly as the full comparator (100 random arrays of 10 to 20,000 ids sorted the same); the mutants that reverse the order or always answer -1 are killed by the pinned split",
   })),
+  {
+    file: 'src/measurement/sources/nvidia-smi/csv.ts',
+    mutator: 'Regex',
+    line: "const v = s.trim().replace(/\\s*W$/, '');",
+    replacement: '/\\s*W/',
+    reason:
+      'differs only for a W before the end of the value; nvidia-smi prints W only as the unit after a power figure, and its bracketed words ([N/A], [Not Supported], [Unknown Error]) have no capital W',
+  },
+  {
+    file: 'src/measurement/sources/nvidia-smi/csv.ts',
+    mutator: 'MethodExpression',
+    line: "if (v === '' || v.startsWith('[')) return undefined;",
+    replacement: "v.endsWith('[')",
+    reason: 'Number() of any text that starts with [ is NaN, which the line after turns into undefined as this check does',
+  },
+  {
+    file: 'src/measurement/sources/nvidia-smi/csv.ts',
+    mutator: 'StringLiteral',
+    line: "if (at >= 0 && !/^\\d+$/.test(parts[at] ?? '')) return undefined;",
+    replacement: '"Stryker was here!"',
+    reason: "the default stands in for a missing index, and any text without digits fails /^\\d+$/ exactly as '' does",
+  },
+  {
+    file: 'src/measurement/sources/rapl/source.ts',
+    mutator: 'ConditionalExpression',
+    line: 'if (z.last !== undefined && v < z.last) {',
+    replacement: 'true',
+    reason:
+      'the surviving true replaces z.last !== undefined: start() reads every zone (and fails if one cannot be read), so z.last is set before any poll (a true for the whole condition, a wrap on every poll, is killed)',
+  },
 ];
 
 export interface SurvivorRecord {

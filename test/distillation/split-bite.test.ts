@@ -115,3 +115,20 @@ const PINNED_SPLIT = {
   train: ['e14', 'e07', 'e09', 'e04', 'e03', 'e15', 'e05', 'e10', 'e01'],
 };
 const PINNED_SAMPLE = ['e09', 'e05', 'e13', 'e15', 'e06', 'e14', 'e04'];
+
+test('input-order invariance on a pool of dataset size (long arrays are sorted by merging runs, not by insertion alone)', () => {
+  const r = rng(21);
+  const pool: Example[] = Array.from({ length: 400 }, (_, i) => ({
+    id: `x${String((i * 7919) % 400).padStart(3, '0')}`,
+    text: '',
+    label: Math.floor(r() * 4),
+  }));
+  const ref = stratifiedSplit(pool, 0.2, 8);
+  const refSample = stratifiedSample(pool, 150, 8);
+  for (let k = 0; k < 5; k++) {
+    const input = shuffled(pool, rng(300 + k));
+    const s = stratifiedSplit(input, 0.2, 8);
+    assert.deepEqual(ids(s.test), ids(ref.test), `permutation ${k}`);
+    assert.deepEqual(ids(stratifiedSample(input, 150, 8)), ids(refSample), `permutation ${k}`);
+  }
+});
