@@ -106,7 +106,14 @@ export const MUTATION_MODULES: MutationModule[] = [
     name: 'report-figures',
     what: 'the figures behind the models table and the headline: reference rows, energy per 1,000 inferences, ratios to the teacher, ESTIMATED tags',
     mutate: ['src/report/metrics.ts'],
-    tests: ['report/model-figures', 'report/estimated-labels', 'report/breakeven', 'report/emissions', 'report/input', 'report/labels-bite'],
+    tests: [
+      'report/model-figures',
+      'report/estimated-labels',
+      'report/breakeven',
+      'report/emissions',
+      'report/input',
+      'report/labels-bite',
+    ],
   },
 ];
 
