@@ -48,7 +48,11 @@ export const MUTATION_MODULES: MutationModule[] = [
       'measurement/integrator',
       'measurement/energy.property',
       'measurement/counter-reset',
-      'measurement/sources',
+      // measurement/sources.test.ts was split into one file per source (the layout of src/measurement/sources/).
+      'measurement/sources/rapl',
+      'measurement/sources/nvml',
+      'measurement/sources/nvidia-smi',
+      'measurement/sources/estimates',
     ],
   },
   {
