@@ -32,7 +32,7 @@ export function retrievalErrors(s: Suite): string[] {
   for (const { path, m } of models) {
     if (m.kind === 'saved' || m.kind === 'hf-onnx')
       errors.push(
-        `field "${path}.kind": a retrieval suite takes encoders trained in TensorFlow.js ("transformer", "embedding-bag", "bilstm") or "command" models; "${m.kind}" models are not supported there yet`,
+        `field "${path}.kind": a retrieval suite trains its encoders in TensorFlow.js ("transformer", "embedding-bag", "bilstm") or runs "command" models; "${m.kind}" models are not supported there yet`,
       );
     else if (m.kind !== 'command' && commands.length > 0)
       errors.push(
