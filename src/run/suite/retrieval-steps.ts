@@ -6,6 +6,7 @@
  *   query over the index, metrics with bootstrap intervals over queries) -> the energy of use
  *   (retrieval-bench.ts: index encoding, query encoding, scoring, in interleaved rounds).
  * Every model is a bi-encoder: a kdbench text model whose output of width retrieval.embeddingDim is the embedding.
+ * A suite of command models (suites/retrieval.ts: all or none) goes through retrieval-commands.ts after data-preparation.
  */
 import type { ModelRecord, RetrievalComparisonRecord, RetrievalMetricsRecord, RunJson } from '../../core/contract.js';
 import { deriveSeed } from '../../core/random.js';
