@@ -33,6 +33,10 @@ export interface StepResult {
   ranks?: number[];
   queries?: number;
   indexDocuments?: number;
+  /** Retrieval models (infer): what the step encoded and scored inside its encode-index, encode-queries and scoring phases. */
+  encodedDocuments?: number;
+  encodedQueries?: number;
+  scoredQueries?: number;
   params?: number;
   sizeBytes?: number;
   epochs?: number;
@@ -52,7 +56,7 @@ export interface StepResult {
 
 type AjvCtor = typeof AjvModule.default;
 const Ajv = ((AjvModule as unknown as { default?: AjvCtor }).default ?? AjvModule) as AjvCtor;
-let validators: { line: ValidateFunction; steps: Record<StepName, ValidateFunction> } | undefined;
+let validators: { line: ValidateFunction; steps: Record<StepName, ValidateFunction>; retrievalInfer: ValidateFunction } | undefined;
 
 function compiled(): NonNullable<typeof validators> {
   if (!validators) {
@@ -69,6 +73,7 @@ function compiled(): NonNullable<typeof validators> {
         evaluate: get('#/definitions/evaluate'),
         infer: get('#/definitions/infer'),
       },
+      retrievalInfer: get('#/definitions/retrieval-infer'),
     };
   }
   return validators;
@@ -127,13 +132,13 @@ export function parseResult(json: string, where: string): StepResult {
   return value as StepResult;
 }
 
-/** Checks the merged result of a step against what the step must report. */
-export function checkStep(step: StepName, result: StepResult | undefined, where: string): StepResult {
+/** Checks the merged result of a step against what the step must report; "retrieval-infer" is the infer step of a retrieval suite. */
+export function checkStep(step: StepName | 'retrieval-infer', result: StepResult | undefined, where: string): StepResult {
   if (result === undefined)
     throw new UserError(
       `${where}: the step printed no result line; it must print "::kdbench result {...}::" on stdout (suites/command-result.schema.json)`,
     );
-  const v = compiled().steps[step];
+  const v = step === 'retrieval-infer' ? compiled().retrievalInfer : compiled().steps[step];
   if (!v(result))
     throw new UserError(
       `${where}: the step's result is incomplete (suites/command-result.schema.json, "${step}"):\n  - ${describe(v.errors ?? []).join('\n  - ')}`,

@@ -28,11 +28,28 @@ export function retrievalErrors(s: Suite): string[] {
     { path: 'teacher', m: s.teacher },
     ...s.students.map((m, i) => ({ path: `students[${i}]`, m })),
   ];
-  for (const { path, m } of models)
-    if (m.kind === 'saved' || m.kind === 'command' || m.kind === 'hf-onnx')
+  const commands = models.filter(({ m }) => m.kind === 'command');
+  for (const { path, m } of models) {
+    if (m.kind === 'saved' || m.kind === 'hf-onnx')
       errors.push(
-        `field "${path}.kind": a retrieval suite trains its encoders in TensorFlow.js ("transformer", "embedding-bag", "bilstm"); "${m.kind}" models are not supported there yet`,
+        `field "${path}.kind": a retrieval suite trains its encoders in TensorFlow.js ("transformer", "embedding-bag", "bilstm") or runs "command" models; "${m.kind}" models are not supported there yet`,
       );
+    else if (m.kind !== 'command' && commands.length > 0)
+      errors.push(
+        `field "${path}.kind": in a retrieval suite, command models and TensorFlow.js encoders cannot be mixed yet (the TensorFlow.js students learn from a TensorFlow.js teacher's embeddings); make "${m.name}" a command too, or use no commands`,
+      );
+  }
+  for (const { path, m } of commands) {
+    if (m.kind !== 'command') continue;
+    if (!m.evaluate)
+      errors.push(`field "${path}.evaluate": a command model in a retrieval suite needs an "evaluate" step that reports ranks or ranking metrics`);
+    if (!m.infer)
+      errors.push(
+        `field "${path}.infer": a command model in a retrieval suite needs an "infer" step that marks the phases encode-index, encode-queries and scoring and reports encodedDocuments and encodedQueries`,
+      );
+    if (m.compress || m.compression)
+      errors.push(`field "${path}.${m.compress ? 'compress' : 'compression'}": compressed command models are not supported in a retrieval suite yet`);
+  }
   if (s.distillation.logitLoss)
     errors.push('field "distillation.logitLoss": a retrieval suite chooses its distillation in "retrieval.distillation" (mse, kl)');
   return errors;

@@ -6,6 +6,7 @@
  *   query over the index, metrics with bootstrap intervals over queries) -> the energy of use
  *   (retrieval-bench.ts: index encoding, query encoding, scoring, in interleaved rounds).
  * Every model is a bi-encoder: a kdbench text model whose output of width retrieval.embeddingDim is the embedding.
+ * A suite of command models (suites/retrieval.ts: all or none) goes through retrieval-commands.ts after data-preparation.
  */
 import type { ModelRecord, RetrievalComparisonRecord, RetrievalMetricsRecord, RunJson } from '../../core/contract.js';
 import { deriveSeed } from '../../core/random.js';
@@ -20,6 +21,16 @@ import { isTrainable, type TrainableSpec } from '../../suites/types.js';
 import { DEFAULT_RETRIEVAL_METRICS } from '../../suites/retrieval.js';
 import { retrievalBench, retrievalCosts, type PendingCost } from './retrieval-bench.js';
 import type { SuiteStepContext } from './types.js';
+import { join } from 'node:path';
+import type { CommandModelSpec } from '../../suites/types.js';
+import {
+  evaluateRetrievalCommand,
+  inferRetrievalCommand,
+  trainRetrievalCommand,
+  writeRetrievalJsonl,
+  type RetrievalCommand,
+  type RetrievalCommandShared,
+} from './retrieval-commands.js';
 import type { RetrievalData, RetrievalModel } from './retrieval-types.js';
 
 export type { RetrievalData, RetrievalModel } from './retrieval-types.js';
@@ -37,13 +48,17 @@ export async function retrievalSteps(
   const pending: PendingCost[] = [];
   const perQueryByModel = new Map<string, Record<RetrievalMetric, number[]>>();
   const prepared: { data?: PreparedRetrieval } = {};
-  run.amend((r) => amendRetrieval(r, s, methods, pending, perQueryByModel, prepared.data));
+  const commands = suite.teacher.kind === 'command';
+  run.amend((r) =>
+    amendRetrieval(r, s, commands ? [] : methods, pending, perQueryByModel, prepared.data, commands ? COMMAND_SCORING : undefined),
+  );
 
   await run.phase('data-preparation');
   const data = prepareRetrieval(suite.dataset, suite.seed, spec.querySeqLen);
   prepared.data = data;
   found.testGroups = data.testGroups;
   run.records.dataset = data.record;
+  if (commands) return commandSteps(s, data, repeats, correct, pending, perQueryByModel);
   run.progress.log(
     `data: ${data.train.n} training pairs, ${data.test.n} test queries against an index of ${data.test.n} documents; vocabulary ${data.vocab.tokens.length}; ${spec.querySeqLen} tokens a query, ${suite.dataset.seqLen} a document (${Object.entries(
       data.record.excluded,
@@ -109,6 +124,84 @@ export async function retrievalSteps(
     run.check();
   }
   await retrievalBench(s, d, models, queryEmb, repeats, pending);
+}
+
+const COMMAND_SCORING = "the command's own (its infer step's scoring phase); see each model's runtime.command";
+
+/**
+ * A suite of command models (retrieval-commands.ts): the data as JSONL, then teacher, students and their
+ * controls trained by their commands, each evaluated, then the infer step of each in interleaved rounds.
+ */
+async function commandSteps(
+  s: SuiteStepContext,
+  data: PreparedRetrieval,
+  repeats: number,
+  correct: Correctness,
+  pending: PendingCost[],
+  perQueryByModel: Map<string, Record<RetrievalMetric, number[]>>,
+): Promise<void> {
+  const { run, suite } = s;
+  const shared: RetrievalCommandShared = { dataFile: join(run.dir, 'data', `${data.dataset.name}.jsonl`) };
+  writeRetrievalJsonl(data, shared.dataFile);
+  run.progress.log(`data for commands: ${shared.dataFile} (${data.train.n} training pairs, ${data.test.n} test pairs)`);
+  const spec = suite.teacher as CommandModelSpec;
+  const blank = (): ModelRecord['training'] => ({ epochs: NaN, steps: NaN, phase: '', finalLoss: NaN });
+  const teacher: RetrievalCommand = { spec, name: spec.name, role: 'teacher', path: 'teacher', facts: {}, training: blank() };
+  shared.teacher = { name: spec.name, dir: join(run.dir, 'models', spec.name) };
+  if (spec.train) await trainRetrievalCommand(s, teacher, shared, 'train', 'teacher-training');
+  else run.progress.log(`${spec.name}: no "train" step: a teacher trained before this run`);
+  run.check();
+  const students: RetrievalCommand[] = [];
+  for (const [i, st] of suite.students.entries()) {
+    const c = st as CommandModelSpec;
+    const m: RetrievalCommand = {
+      spec: c,
+      name: c.name,
+      role: 'student',
+      path: `students[${i}]`,
+      ...(c.distil ? { pairedWith: teacher.name } : {}),
+      facts: {},
+      training: blank(),
+    };
+    if (c.distil) await trainRetrievalCommand(s, m, shared, 'distil', `distillation:${c.name}`);
+    else run.progress.log(`${c.name}: no "distil" step: a student trained before this run`);
+    students.push(m);
+    run.check();
+  }
+  const controls: RetrievalCommand[] = [];
+  for (const st of students) {
+    if (!st.spec.control) continue;
+    const name = `${st.name}-control`;
+    const c: RetrievalCommand = { ...st, name, role: 'control', pairedWith: st.name, facts: {}, training: blank() };
+    await trainRetrievalCommand(s, c, shared, 'control', `control-training:${name}`);
+    controls.push(c);
+    run.check();
+  }
+  const models = [teacher, ...students, ...controls];
+  for (const m of models) {
+    const { record, per } = await evaluateRetrievalCommand(s, m, shared, data.test.n);
+    if (per) {
+      perQueryByModel.set(m.name, per);
+      correct.set(m.name, Uint8Array.from(per['recall@1']));
+    }
+    run.records.models.push(record);
+    const r = record.retrieval!.metrics;
+    run.progress.log(
+      `${record.name} (${record.role}, command): recall@1 ${pct(r['recall@1'] ?? NaN)}, recall@10 ${pct(r['recall@10'] ?? NaN)}, MRR@10 ${(r['mrr@10'] ?? NaN).toFixed(4)}${per ? '' : ' (no ranks: no intervals, no paired comparisons)'}`,
+    );
+    run.check();
+  }
+  run.progress.begin(
+    `retrieval energy (commands): index, queries, scoring${repeats > 1 ? ` (${repeats} interleaved rounds)` : ''}`,
+    repeats * models.length,
+  );
+  let done = 0;
+  for (let round = 1; round <= repeats; round++)
+    for (const m of models) {
+      await inferRetrievalCommand(s, m, shared, round, pending);
+      run.progress.update(++done, `${m.name} r${round}`);
+    }
+  run.progress.end();
 }
 
 const pct = (x: number) => `${(x * 100).toFixed(2)} %`;
@@ -206,7 +299,9 @@ export function retrievalComparisons(
   const out: RetrievalComparisonRecord[] = [];
   const teacher = models.find((m) => m.role === 'teacher');
   for (const st of models.filter((m) => m.role === 'student')) {
-    const control = models.find((m) => m.role === 'control' && st.name.startsWith(`${m.name.replace(/-control$/, '')}-`));
+    const control = models.find(
+      (m) => m.role === 'control' && (m.pairedWith === st.name || st.name.startsWith(`${m.name.replace(/-control$/, '')}-`)),
+    );
     for (const b of [teacher, control]) {
       if (!b) continue;
       const pa = per.get(st.name);
@@ -243,6 +338,7 @@ function amendRetrieval(
   pending: PendingCost[],
   per: Map<string, Record<RetrievalMetric, number[]>>,
   data: PreparedRetrieval | undefined,
+  scoring?: string,
 ): RunJson {
   const spec = s.suite.retrieval!;
   const distillation = Object.fromEntries(
@@ -258,6 +354,7 @@ function amendRetrieval(
       indexDocuments: data?.test.n ?? 0,
       queryBatchSize: spec.queryBatchSize ?? 32,
       scoring:
+        scoring ??
         'brute force: cosine of L2-normalised embeddings against every index document (one matrix product), top 10 by tf.topk, on the run backend',
       ...(methods.length ? { distillation } : {}),
       costs: retrievalCosts(r, pending),
