@@ -98,6 +98,101 @@ class Lines {
 
 const safe = (phase: string) => phase.replace(/[^A-Za-z0-9._-]+/g, '_');
 
+/** One step of a command model, run as a measured child process (runCommandStep). */
+export interface CommandStepRun {
+  /** The model's name (phases, progress lines). */
+  model: string;
+  /** The step's name in progress lines. */
+  step: string;
+  /** The step in messages: `students[0] "small", step "evaluate"`. */
+  where: string;
+  spec: CommandModelSpec;
+  st: CommandStepSpec;
+  suiteDir: string;
+  /** KDBENCH_MODEL_DIR, made before the step. */
+  modelDir: string;
+  /** The phase the step starts in. */
+  phase: string;
+  /** Names logs/<logPhase>.stdout.log (default: phase). */
+  logPhase?: string;
+  env: Record<string, string>;
+  /** Starts what a `::kdbench phase NAME::` marker means (a sub-phase, the timed window) or ignores it. */
+  marker: (run: RunContext, name: string) => Promise<void>;
+  /** On each result line: the phase it starts (the command's exit after its work), or undefined. */
+  afterResult?: () => string | undefined;
+}
+
+/**
+ * Runs one step under the meter in its phase: the command resolved like execvp, its stdout to
+ * logs/ and to the progress lines, result lines merged, markers handed to `marker`. Throws
+ * CommandStepError on a time-out or a non-zero exit, and the result filter's error; returns the merged
+ * (unchecked) result. Shared by classification (CommandModel) and retrieval command models.
+ */
+export async function runCommandStep(run: RunContext, o: CommandStepRun): Promise<StepResult | undefined> {
+  const cmd = resolveStepCommand(o.spec, o.st, o.suiteDir, o.where);
+  mkdirSync(o.modelDir, { recursive: true });
+  const logs = join(run.dir, 'logs');
+  mkdirSync(logs, { recursive: true });
+  const logName = `${safe(o.logPhase ?? o.phase)}.stdout.log`;
+  const log = createWriteStream(join(logs, logName));
+  await run.phase(o.phase, o.model);
+
+  let merged: StepResult | undefined;
+  let afterError: unknown;
+  let after: Promise<void> = Promise.resolve();
+  const lines = new Lines((l) => run.progress.log(`${o.model} ${o.step}: ${l}`));
+  const filter = new ResultLineFilter(
+    (text) => {
+      log.write(text);
+      lines.push(text);
+    },
+    (json) => {
+      merged = { ...merged, ...parseResult(json, o.where) };
+      // The result ends the measured work; the command's exit (a framework's teardown can take seconds) is not part of it.
+      const next = o.afterResult?.();
+      if (next !== undefined) after = run.phase(next, o.model).catch((e: unknown) => void (afterError ??= e));
+    },
+  );
+  const sub: RunContext = Object.assign(Object.create(run) as RunContext, { phase: (name: string) => o.marker(run, name) });
+  const out = new Writable({
+    decodeStrings: false,
+    write(chunk: string | Buffer, _enc, cb) {
+      filter.push(String(chunk));
+      cb();
+    },
+  });
+  const timeoutS = o.st.timeoutS ?? o.spec.timeoutS;
+  let res;
+  try {
+    res = await runMeasuredCommand(sub, {
+      exe: cmd.exe,
+      argv0: cmd.argv0,
+      args: o.st.argv.slice(1),
+      stdout: out,
+      cwd: cmd.cwd,
+      env: { ...process.env, ...o.env },
+      ...(timeoutS !== undefined ? { timeoutMs: timeoutS * 1000 } : {}),
+    });
+  } finally {
+    filter.end();
+    lines.end();
+    await new Promise((done) => log.end(done));
+  }
+  await after;
+  if (res.phaseError) throw res.phaseError;
+  if (afterError !== undefined) throw afterError;
+  run.check();
+  const logFile = `logs/${logName}`;
+  if (res.timedOut)
+    throw new CommandStepError(`${o.where}: did not finish within timeoutS = ${timeoutS} s; stopped (its stdout: ${logFile})`);
+  if (res.exitCode !== 0)
+    throw new CommandStepError(
+      `${o.where}: the command exited with code ${res.exitCode}${res.signal ? ` (${res.signal})` : ''} (its stdout: ${logFile})`,
+    );
+  if (filter.error !== undefined) throw filter.error;
+  return merged;
+}
+
 interface StepRun {
   step: StepName;
   /** The phase the step runs in (for infer: the setup before its first marker). */
@@ -175,38 +270,22 @@ export class CommandModel implements OwnModel {
     const st = this.spec[r.step];
     const where = this.where(r.label ?? r.step);
     if (!st) throw new Error(`${where}: no such step`);
-    const cmd = resolveStepCommand(this.spec, st, s.suiteDir, where);
-    mkdirSync(this.modelDir(run), { recursive: true });
-    const logs = join(run.dir, 'logs');
-    mkdirSync(logs, { recursive: true });
-    const logName = `${safe(r.timedPhase ?? r.phase)}.stdout.log`;
-    const log = createWriteStream(join(logs, logName));
-    await run.phase(r.phase, this.name);
-
-    let merged: StepResult | undefined;
     let timed = false;
     let ended = false;
     let ignored = 0;
-    let afterError: unknown;
-    let after: Promise<void> = Promise.resolve();
-    const lines = new Lines((l) => run.progress.log(`${this.name} ${r.step}: ${l}`));
-    const filter = new ResultLineFilter(
-      (text) => {
-        log.write(text);
-        lines.push(text);
-      },
-      (json) => {
-        merged = { ...merged, ...parseResult(json, where) };
-        // infer: the result ends the timed window; the command's exit (a framework's teardown can take seconds) is not inference.
-        if (r.afterPhase !== undefined && timed && !ended) {
-          ended = true;
-          after = run.phase(r.afterPhase, this.name).catch((e: unknown) => void (afterError ??= e));
-        }
-      },
-    );
-    // Sub-phases: `<step phase>:NAME`; in infer, the first marker starts the timed window instead.
-    const sub: RunContext = Object.assign(Object.create(run) as RunContext, {
-      phase: (name: string): Promise<void> => {
+    const merged = await runCommandStep(run, {
+      model: this.name,
+      step: r.step,
+      where,
+      spec: this.spec,
+      st,
+      suiteDir: s.suiteDir,
+      modelDir: this.modelDir(run),
+      phase: r.phase,
+      logPhase: r.timedPhase ?? r.phase,
+      env: { ...this.env(s, d, r.step), ...r.extraEnv },
+      // Sub-phases: `<step phase>:NAME`; in infer, the first marker starts the timed window instead.
+      marker: (run, name) => {
         if (r.timedPhase === undefined) return run.phase(`${r.phase}:${name}`, this.name);
         if (timed || ended) {
           ignored++;
@@ -215,43 +294,13 @@ export class CommandModel implements OwnModel {
         timed = true;
         return run.phase(r.timedPhase, this.name);
       },
-    });
-    const out = new Writable({
-      decodeStrings: false,
-      write(chunk: string | Buffer, _enc, cb) {
-        filter.push(String(chunk));
-        cb();
+      // infer: the result ends the timed window.
+      afterResult: () => {
+        if (r.afterPhase === undefined || !timed || ended) return undefined;
+        ended = true;
+        return r.afterPhase;
       },
     });
-    const timeoutS = st.timeoutS ?? this.spec.timeoutS;
-    let res;
-    try {
-      res = await runMeasuredCommand(sub, {
-        exe: cmd.exe,
-        argv0: cmd.argv0,
-        args: st.argv.slice(1),
-        stdout: out,
-        cwd: cmd.cwd,
-        env: { ...process.env, ...this.env(s, d, r.step), ...r.extraEnv },
-        ...(timeoutS !== undefined ? { timeoutMs: timeoutS * 1000 } : {}),
-      });
-    } finally {
-      filter.end();
-      lines.end();
-      await new Promise((done) => log.end(done));
-    }
-    await after;
-    if (res.phaseError) throw res.phaseError;
-    if (afterError !== undefined) throw afterError;
-    run.check();
-    const logFile = `logs/${logName}`;
-    if (res.timedOut)
-      throw new CommandStepError(`${where}: did not finish within timeoutS = ${timeoutS} s; stopped (its stdout: ${logFile})`);
-    if (res.exitCode !== 0)
-      throw new CommandStepError(
-        `${where}: the command exited with code ${res.exitCode}${res.signal ? ` (${res.signal})` : ''} (its stdout: ${logFile})`,
-      );
-    if (filter.error !== undefined) throw filter.error;
     if (ignored > 0) run.progress.log(`${where}: ${ignored} later phase marker(s) ignored: in infer, only the first one counts`);
     if (r.timedPhase !== undefined && !timed)
       throw new UserError(

@@ -18,19 +18,17 @@
  * Other markers in train/distil/control/evaluate start sub-phases `<step phase>:SUB`; in infer, a marker
  * of another name or one given twice is refused (UserError) after the step.
  */
-import { createWriteStream, existsSync, mkdirSync, readdirSync, statSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdirSync, readdirSync, statSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { Writable } from 'node:stream';
 import type { ModelRecord, ModelRole } from '../../core/contract.js';
 import { UserError } from '../../core/errors.js';
 import { deriveSeed } from '../../core/random.js';
 import type { PreparedRetrieval } from '../../distillation/data/retrieval.js';
 import { perQuery, RETRIEVAL_METRICS, type RetrievalMetric } from '../../distillation/retrieval/metrics.js';
-import { checkStep, parseResult, ResultLineFilter, type StepName, type StepResult } from '../../ownmodels/protocol.js';
+import { checkStep, type StepName, type StepResult } from '../../ownmodels/protocol.js';
 import type { CommandModelSpec } from '../../suites/types.js';
-import { runMeasuredCommand } from '../command.js';
 import type { RunContext } from '../lifecycle.js';
-import { CommandStepError, resolveStepCommand } from './command-model.js';
+import { runCommandStep } from './command-model.js';
 import { commandRetrieval } from './retrieval-command.js';
 import type { PendingCost } from './retrieval-bench.js';
 import type { SuiteStepContext } from './types.js';
@@ -67,7 +65,6 @@ export function writeRetrievalJsonl(data: PreparedRetrieval, file: string): void
 }
 
 const modelDir = (run: RunContext, name: string) => join(run.dir, 'models', name);
-const safe = (phase: string) => phase.replace(/[^A-Za-z0-9._-]+/g, '_');
 const where = (m: RetrievalCommand, step: string) => `${m.path} "${m.name}", step "${step}"`;
 
 function env(s: SuiteStepContext, m: RetrievalCommand, shared: RetrievalCommandShared, step: StepName): Record<string, string> {
@@ -121,38 +118,20 @@ export async function runRetrievalStep(
   const w = where(m, step);
   const st = m.spec[step];
   if (!st) throw new Error(`${w}: no such step`);
-  const cmd = resolveStepCommand(m.spec, st, s.suiteDir, w);
-  mkdirSync(modelDir(run, m.name), { recursive: true });
-  const logs = join(run.dir, 'logs');
-  mkdirSync(logs, { recursive: true });
-  const logName = `${safe(phase)}.stdout.log`;
-  const log = createWriteStream(join(logs, logName));
-  await run.phase(phase, m.name);
-
-  let merged: StepResult | undefined;
   let ended = false;
   const seen = new Set<string>();
   const refused: string[] = [];
-  let after: Promise<void> = Promise.resolve();
-  let afterError: unknown;
-  let partial = '';
-  const filter = new ResultLineFilter(
-    (text) => {
-      log.write(text);
-      const parts = (partial + text).split('\n');
-      partial = parts.pop() ?? '';
-      for (const l of parts) run.progress.log(`${m.name} ${step}: ${l}`);
-    },
-    (json) => {
-      merged = { ...merged, ...parseResult(json, w) };
-      if (opts.afterResult !== undefined && !ended) {
-        ended = true;
-        after = run.phase(opts.afterResult, m.name).catch((e: unknown) => void (afterError ??= e));
-      }
-    },
-  );
-  const sub: RunContext = Object.assign(Object.create(run) as RunContext, {
-    phase: (name: string): Promise<void> => {
+  const merged = await runCommandStep(run, {
+    model: m.name,
+    step,
+    where: w,
+    spec: m.spec,
+    st,
+    suiteDir: s.suiteDir,
+    modelDir: modelDir(run, m.name),
+    phase,
+    env: { ...env(s, m, shared, step), ...opts.extraEnv },
+    marker: (run, name) => {
       const target = opts.marker ? opts.marker(name) : `${phase}:${name}`;
       if (target === undefined || seen.has(name) || ended) {
         refused.push(name);
@@ -161,42 +140,12 @@ export async function runRetrievalStep(
       seen.add(name);
       return run.phase(target, m.name);
     },
-  });
-  const out = new Writable({
-    decodeStrings: false,
-    write(chunk: string | Buffer, _enc, cb) {
-      filter.push(String(chunk));
-      cb();
+    afterResult: () => {
+      if (opts.afterResult === undefined || ended) return undefined;
+      ended = true;
+      return opts.afterResult;
     },
   });
-  const timeoutS = st.timeoutS ?? m.spec.timeoutS;
-  let res;
-  try {
-    res = await runMeasuredCommand(sub, {
-      exe: cmd.exe,
-      argv0: cmd.argv0,
-      args: st.argv.slice(1),
-      stdout: out,
-      cwd: cmd.cwd,
-      env: { ...process.env, ...env(s, m, shared, step), ...opts.extraEnv },
-      ...(timeoutS !== undefined ? { timeoutMs: timeoutS * 1000 } : {}),
-    });
-  } finally {
-    filter.end();
-    if (partial) run.progress.log(`${m.name} ${step}: ${partial}`);
-    await new Promise((done) => log.end(done));
-  }
-  await after;
-  if (res.phaseError) throw res.phaseError;
-  if (afterError !== undefined) throw afterError;
-  run.check();
-  const logFile = `logs/${logName}`;
-  if (res.timedOut) throw new CommandStepError(`${w}: did not finish within timeoutS = ${timeoutS} s; stopped (its stdout: ${logFile})`);
-  if (res.exitCode !== 0)
-    throw new CommandStepError(
-      `${w}: the command exited with code ${res.exitCode}${res.signal ? ` (${res.signal})` : ''} (its stdout: ${logFile})`,
-    );
-  if (filter.error !== undefined) throw filter.error;
   if (refused.length > 0)
     throw new UserError(
       `${w}: phase marker(s) ${refused.map((n) => `"${n}"`).join(', ')} refused: ${
