@@ -315,6 +315,30 @@ export interface PhaseRecord {
   domains: DomainEnergy[];
 }
 
+/**
+ * A teacher's self-supervised pretraining before its supervised training (run/suite/pretrain.ts,
+ * distillation/pretrain/): on which text, with what pairs and settings, in which phase.
+ */
+export interface PretrainingRecord {
+  method: 'next-span';
+  phase: string;
+  /** Training texts used (labelled and unlabelled; their labels are not read); test texts never. */
+  texts: number;
+  /** Pairs whose positive is the text's continuation; the rest pair a text with a masked copy of itself. */
+  nextSpanPairs: number;
+  selfCopyPairs: number;
+  epochs: number;
+  steps: number;
+  batchSize: number;
+  learningRate: number;
+  maskProb: number;
+  scale: number;
+  embeddingDim: number;
+  finalLoss: number;
+  /** The model's variables that start from the pretrained encoder (all but the output layer). */
+  variablesCopied: number;
+}
+
 export interface ModelRecord {
   name: string;
   role: ModelRole;
@@ -325,7 +349,7 @@ export interface ModelRecord {
   /** The student this control mirrors, or the teacher a student learnt from. */
   pairedWith?: string;
   architecture: Record<string, unknown>;
-  training: { epochs: number; steps: number; phase: string; finalLoss: number };
+  training: { epochs: number; steps: number; phase: string; finalLoss: number; pretraining?: PretrainingRecord };
   /** Size of the saved model on disk, bytes, where known (reports show "n/a" otherwise). */
   sizeBytes?: number;
   /** 95 % confidence interval of accuracy over repeats, [lo, hi], where there are repeats. */

@@ -96,7 +96,9 @@ export function breakEvens(run: RunJson, batchSize?: number): BreakEven[] {
   const tInf = at(teacher.name);
   if (!tInf || !(tInf.inferences > 0)) return [];
   const teacherPhases = run.phases.filter(
-    (p) => p.model === teacher.name && (p.name === teacher.training?.phase || p.name.startsWith('teacher-training')),
+    (p) =>
+      p.model === teacher.name &&
+      (p.name === teacher.training?.phase || p.name === teacher.training?.pretraining?.phase || p.name.startsWith('teacher-training')),
   );
   const teacherTrainingJ =
     teacherPhases.length > 0 && teacherPhases.every((p) => known(p.energyJ)) ? sum(teacherPhases.map((p) => p.energyJ)) : undefined;

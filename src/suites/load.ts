@@ -112,7 +112,13 @@ function semanticErrors(s: Suite): string[] {
     }
     if (m.controls?.includes('teacher-init') && m.init !== 'teacher-layers')
       errors.push(`field "students[${i}].controls": a "teacher-init" control needs init "teacher-layers"`);
+    if (m.pretrain)
+      errors.push(
+        `field "students[${i}].pretrain": only the teacher is pretrained (a student learns from the teacher; its control must not see more than the labels)`,
+      );
   });
+  if (s.teacher.kind === 'transformer' && s.teacher.pretrain && s.task === 'retrieval')
+    errors.push('field "teacher.pretrain": a retrieval teacher is already trained contrastively; pretraining is for classification teachers');
   if (s.distillation.transferSet && !isTrainable(s.teacher) && s.teacher.kind !== 'saved')
     errors.push('field "distillation.transferSet": the teacher labels the transfer set, so it must be a TensorFlow.js model (trained or saved)');
   if (s.distillation.softWeight + s.distillation.hardWeight <= 0) {
@@ -178,7 +184,13 @@ export function effectiveSuite(s: Suite, quick: boolean): Suite {
   return {
     ...s,
     dataset: { ...s.dataset, ...q.dataset },
-    teacher: isTrainable(s.teacher) ? { ...s.teacher, train: { ...s.teacher.train, ...q.teacherTrain } } : s.teacher,
+    teacher: isTrainable(s.teacher)
+      ? {
+          ...s.teacher,
+          train: { ...s.teacher.train, ...q.teacherTrain },
+          ...(s.teacher.kind === 'transformer' && s.teacher.pretrain ? { pretrain: { ...s.teacher.pretrain, ...q.teacherPretrain } } : {}),
+        }
+      : s.teacher,
     students: s.students.map((m) => (isTrainable(m) ? { ...m, train: { ...m.train, ...q.studentTrain } } : m)),
     inference: { ...s.inference, ...q.inference },
     baseline: { ...s.baseline, ...q.baseline },

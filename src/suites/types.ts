@@ -129,6 +129,8 @@ export interface Suite {
     transferSize?: number;
     trainSeeds?: number;
     teacherTrain?: Partial<TrainConfig>;
+    /** The teacher's pretraining (teacher.pretrain) in a --quick run. */
+    teacherPretrain?: Partial<TrainConfig>;
     studentTrain?: Partial<TrainConfig>;
     inference?: Partial<Suite['inference']>;
     baseline?: { seconds?: number };

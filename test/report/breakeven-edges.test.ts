@@ -133,3 +133,34 @@ test('the sentence gives the range within the uncertainty, "never" at its far en
   );
   assert.doesNotMatch(breakEvenSentence(b), /pays back its distillation after/);
 });
+
+test('a pretrained teacher: its pretraining phase counts in its training, found by the name its record gives', () => {
+  const run = handRun();
+  const t = run.models.find((m) => m.role === 'teacher')!;
+  const pretraining = {
+    method: 'next-span',
+    phase: 'teacher-pretraining',
+    texts: 1,
+    nextSpanPairs: 1,
+    selfCopyPairs: 0,
+    epochs: 1,
+    steps: 1,
+    batchSize: 2,
+    learningRate: 0.01,
+    maskProb: 0.15,
+    scale: 20,
+    embeddingDim: 8,
+    finalLoss: 1,
+    variablesCopied: 4,
+  } as const;
+  t.training.pretraining = { ...pretraining };
+  run.phases.unshift({ ...phase(run, 'teacher-training'), name: 'teacher-pretraining', energyJ: 40, uncertaintyJ: 0 });
+  const [a] = breakEvens(run);
+  close(a.teacherTrainingJ, 140);
+  close(a.nStarWithTeacherTraining, (50 + 140) / 0.005);
+  // The distillation cost C is unchanged: pretraining is the teacher's, not the student's.
+  close(a.nStar, 10_000);
+  // Without the record naming it, a phase of that name is not counted.
+  delete t.training.pretraining;
+  close(breakEvens(run)[0].teacherTrainingJ, 100);
+});

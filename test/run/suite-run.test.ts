@@ -99,6 +99,30 @@ test('run.json matches the contract', () => {
   assert.ok(run.baseline.durationS >= 0.9);
 });
 
+test('the default teacher is pretrained on the training text (labelled and pool) in its own phase before its training', () => {
+  const names = run.phases.map((p: { name: string }) => p.name);
+  const i = names.indexOf('teacher-pretraining');
+  assert.ok(i > 0 && names[i + 1] === 'teacher-training', names.join(', '));
+  assert.equal(run.phases[i].model, 'teacher');
+  assert.ok(run.phases[i].energyJ > 0);
+  const teacher = run.models.find((m: { role: string }) => m.role === 'teacher');
+  const pr = teacher.training.pretraining;
+  assert.equal(pr.phase, 'teacher-pretraining');
+  assert.equal(pr.texts, run.dataset.train.n + run.dataset.unlabelled.n, 'every training text, none of the test split');
+  assert.equal(pr.nextSpanPairs + pr.selfCopyPairs, pr.texts);
+  assert.equal(pr.steps, (Math.ceil(pr.texts / pr.batchSize) - (pr.texts % pr.batchSize === 1 ? 1 : 0)) * pr.epochs);
+  assert.equal(
+    pr.variablesCopied,
+    4 + 16 * teacher.architecture.layers,
+    'embeddings, final norm and every block: all but the output layer',
+  );
+  assert.ok(Number.isFinite(pr.finalLoss));
+  assert.match(
+    readFileSync(join(dir, 'report.md'), 'utf8'),
+    /Pretraining of teacher \(phase teacher-pretraining, counted as its training\)/,
+  );
+});
+
 test("the phases' energy adds up to the total, per device and overall", () => {
   const sum = run.phases.reduce((a: number, p: { energyJ: number }) => a + p.energyJ, 0);
   assert.ok(Math.abs(sum - run.totals.energyJ) <= 1e-9 * Math.max(1, run.totals.energyJ), `${sum} vs ${run.totals.energyJ}`);

@@ -85,3 +85,34 @@ test('the default suite: few labels, a transfer set, a DistilBERT student with b
   assert.deepEqual(q.distillation.transferSet?.methods, s.distillation.transferSet?.methods);
   assert.equal(effectiveSuite(s, false), s);
 });
+
+test('teacher.pretrain: the teacher only, not in a retrieval suite, its fields checked; --quick overrides its epochs', () => {
+  const pretrain = { method: 'next-span', epochs: 2, batchSize: 16, learningRate: 0.002 };
+  assert.equal(errorOf((s) => ((s.teacher as Json).pretrain = pretrain)), '');
+  assert.match(errorOf((s) => (student(s).pretrain = pretrain)), /field "students\[0\]\.pretrain": only the teacher is pretrained/);
+  assert.match(
+    errorOf((s) => ((s.teacher as Json).pretrain = { ...pretrain, method: 'mlm' })),
+    /field "teacher\.pretrain\.method" must be equal to constant/,
+  );
+  assert.match(errorOf((s) => ((s.teacher as Json).pretrain = { ...pretrain, batchSize: 1 })), /field "teacher\.pretrain\.batchSize" must be >= 2/);
+  assert.match(errorOf((s) => ((s.teacher as Json).pretrain = { ...pretrain, maskProb: 1 })), /field "teacher\.pretrain\.maskProb" must be <= 0\.9/);
+  const retrieval = loadSuite('retrieval-spam').suite;
+  assert.ok(retrieval.teacher.kind === 'transformer');
+  assert.throws(
+    () => parseSuite(JSON.stringify({ ...retrieval, teacher: { ...retrieval.teacher, pretrain } }), 'r.json'),
+    /field "teacher\.pretrain": a retrieval teacher is already trained contrastively/,
+  );
+  const withQuick = { ...structuredClone(base), teacher: { ...base.teacher, pretrain }, quick: { teacherPretrain: { epochs: 1 } } };
+  const s = parseSuite(JSON.stringify(withQuick), 'x.json');
+  const q = effectiveSuite(s, true);
+  assert.ok(q.teacher.kind === 'transformer' && s.teacher.kind === 'transformer');
+  assert.deepEqual(q.teacher.pretrain, { ...pretrain, epochs: 1 });
+  assert.deepEqual(s.teacher.pretrain, pretrain);
+});
+
+test('the default suite pretrains its teacher (design v2) and --quick shortens it', () => {
+  const s = loadSuite('default').suite;
+  assert.ok(s.teacher.kind === 'transformer' && s.teacher.pretrain?.method === 'next-span');
+  const q = effectiveSuite(s, true).teacher;
+  assert.ok(q.kind === 'transformer' && q.pretrain && q.pretrain.epochs < s.teacher.pretrain.epochs);
+});

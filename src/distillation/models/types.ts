@@ -35,6 +35,11 @@ export type TrainableSpec =
        * teacher-layer initialisation, labels only). Default ["scratch"].
        */
       controls?: ControlKind[];
+      /**
+       * Self-supervised pretraining of the encoder on the training split's text (labelled and unlabelled,
+       * labels unread) before the supervised training (the teacher only; distillation/pretrain/).
+       */
+      pretrain?: PretrainConfig;
     }
   | { name: string; kind: 'embedding-bag'; dModel: number; hidden: number; train: TrainConfig }
   | { name: string; kind: 'bilstm'; dModel: number; hidden: number; train: TrainConfig };
@@ -47,4 +52,16 @@ export interface TrainConfig {
   epochs: number;
   batchSize: number;
   learningRate: number;
+}
+
+/** A transformer teacher's pretraining, as a suite asks for it (teacher.pretrain). */
+export interface PretrainConfig extends TrainConfig {
+  /** "next-span": a text's first seqLen tokens against the seqLen that follow (next-span.ts). */
+  method: 'next-span';
+  /** Share of tokens replaced by <unk> in each view (default 0.15). */
+  maskProb?: number;
+  /** Cosine scores times this before the softmax over the batch (default 20, as Sentence-BERT). */
+  scale?: number;
+  /** Width of the pretraining embedding (default: the model's dModel). */
+  embeddingDim?: number;
 }

@@ -121,6 +121,15 @@ export function methodologyBlocks(run: RunJson, traffic: Traffic = trafficOf(run
       ),
     );
 
+  for (const t of run.models.filter((x) => x.training?.pretraining)) {
+    const pr = t.training.pretraining!;
+    out.push(
+      p(
+        `Pretraining of ${t.name} (phase ${pr.phase}, counted as its training): ${pr.method} on ${pr.texts.toLocaleString('en-US')} training texts (labels not read; test texts never), ${pr.nextSpanPairs.toLocaleString('en-US')} paired with their next ${String((run.dataset as { seqLen?: unknown } | undefined)?.seqLen ?? '')} tokens and ${pr.selfCopyPairs.toLocaleString('en-US')} with a masked copy of themselves, ${sig(pr.maskProb * 100)} % of tokens masked; in-batch negatives (batch ${pr.batchSize}, scale ${pr.scale}), ${pr.epochs} epoch${pr.epochs === 1 ? '' : 's'}, ${pr.steps} steps, final loss ${sig(pr.finalLoss)}. Its encoder (${pr.variablesCopied} weight tensors, all but the output layer) starts the supervised training.`,
+      ),
+    );
+  }
+
   if (run.models.some((x) => x.role === 'student'))
     out.push(
       h(3, 'Report settings'),

@@ -10,6 +10,7 @@ import type { EncodedSet } from '../../distillation/train.js';
 import type { TextClassifier } from '../../distillation/models/types.js';
 import { initFromTeacherLayers } from '../../distillation/models/teacher-init.js';
 import type { SuiteData, SuiteStepContext, Trained } from './types.js';
+import { pretrainTeacher } from './pretrain.js';
 
 /** Loads a saved model in phase `loading:NAME`; it is not trained in this run. */
 export async function loadModel(
@@ -65,10 +66,14 @@ export async function trainModel(
   },
 ): Promise<Trained> {
   const { suite, run } = s;
-  if (!m.inPhase) await run.phase(m.phase, m.name);
+  const pretrain = m.role === 'teacher' && m.spec.kind === 'transformer' ? m.spec.pretrain : undefined;
+  if (!m.inPhase && !pretrain) await run.phase(m.phase, m.name);
   const seedKey = (m.role === 'teacher' ? m.name : m.spec.name) + (m.seedIndex ? `:seed${m.seedIndex}` : '');
   const model = buildModel(m.spec, m.modelName ?? m.name, d.shape, deriveSeed(suite.seed, `model:${seedKey}`));
   if (!m.transient) s.keep(model);
+  // A pretrained teacher: its own phase first, then the supervised training in m.phase.
+  const pretraining = pretrain && m.spec.kind === 'transformer' ? await pretrainTeacher(s, d, model, m.spec, pretrain) : undefined;
+  if (pretraining) await run.phase(m.phase, m.name);
   const initLayers = m.initFrom ? initFromTeacherLayers(model, m.initFrom) : undefined;
   const set = m.set ?? d.data.train;
   const cfg = m.epochs ? { ...m.spec.train, epochs: m.epochs } : m.spec.train;
@@ -88,7 +93,13 @@ export async function trainModel(
     model,
     role: m.role,
     spec: m.spec,
-    training: { epochs: result.epochs, steps: result.steps, phase: m.phase, finalLoss: result.finalLoss },
+    training: {
+      epochs: result.epochs,
+      steps: result.steps,
+      phase: m.phase,
+      finalLoss: result.finalLoss,
+      ...(pretraining ? { pretraining } : {}),
+    },
     ...(initLayers ? { initLayers } : {}),
   };
 }
