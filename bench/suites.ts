@@ -216,6 +216,8 @@ export function suitesMarkdown(r: SuitesBenchResult): string {
   const L: string[] = [
     `# Suite benchmark (${r.startedAt}, ${r.cores} cores)`,
     '',
+    "The default suite's design v1 (no teacher pretraining), measured on 2026-11-30 before design v2, is kept in [suites-default-v1.md](suites-default-v1.md).",
+    '',
     '## Targets',
     '',
     '| target | wanted | measured | met |',
