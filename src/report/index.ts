@@ -1,6 +1,6 @@
 /**
  * Reports of a run directory, rebuilt from its raw data (run.json + samples.csv) alone:
- * summary.csv, inference.csv, emissions.csv (CodeCarbon layout), charts/*.png, report.md, report.html.
+ * summary.csv (summary-retrieval.ts for retrieval runs), inference.csv, emissions.csv (CodeCarbon layout), charts/*.png, report.md, report.html.
  */
 import { mkdirSync, rmSync } from 'node:fs';
 import { join } from 'node:path';
@@ -11,6 +11,7 @@ import { buildReport, type ReportOptions } from './build.js';
 import { renderMarkdown } from './markdown.js';
 import { renderHtml } from './html.js';
 import { inferenceCsv, summaryCsv } from './summary.js';
+import { retrievalSummaryCsv } from './summary-retrieval.js';
 import { emissionsCsv } from './emissions.js';
 
 export { readRun, isPartial } from './load.js';
@@ -37,7 +38,8 @@ export async function writeReports(dir: string, opts: ReportOptions = {}): Promi
     if (rows > 0) put(name, data());
     else rmSync(join(dir, name), { force: true });
   };
-  maybe('summary.csv', run.models.length, () => summaryCsv(run));
+  // A retrieval run's summary names its ranking metrics and the parts of its energy (no accuracy column).
+  maybe('summary.csv', run.models.length, () => (run.retrieval ? retrievalSummaryCsv(run) : summaryCsv(run)));
   maybe('inference.csv', run.inference.length, () => inferenceCsv(run));
   put('emissions.csv', emissionsCsv(run));
   const report = buildReport(run, samples, opts);
