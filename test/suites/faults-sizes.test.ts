@@ -130,3 +130,16 @@ test('kdbench run with the largest transformer: exit 2 in seconds, the numbers i
   assert.doesNotMatch(r.stderr, /\n\s+at /);
   assert.ok(!existsSync(out));
 });
+
+test('a retrieval suite is sized with its embedding width as the models\' output, not the dataset\'s classes', async () => {
+  await selectBackend('cpu');
+  const r = loadSuite('retrieval-spam').suite;
+  assert.ok(r.teacher.kind === 'transformer' && r.retrieval);
+  const e = estimateSuite(r, 1);
+  const shape = { vocabSize: r.dataset.vocabSize, seqLen: r.dataset.seqLen, classes: r.retrieval.embeddingDim };
+  const teacher = buildModel(r.teacher, 'size-teacher', shape, 1);
+  assert.equal(e.params[0].params, teacher.paramCount(), 'the teacher as the retrieval run builds it');
+  teacher.dispose();
+  const wide = estimateSuite({ ...r, retrieval: { ...r.retrieval, embeddingDim: r.retrieval.embeddingDim * 2 } }, 1);
+  assert.equal(wide.params[0].params - e.params[0].params, r.teacher.dModel * r.retrieval.embeddingDim + r.retrieval.embeddingDim);
+});

@@ -127,7 +127,9 @@ export function estimateSuite(suite: Suite, repeats: number): SizeEstimate {
   const ds = DATASETS[suite.dataset.name];
   const corpus = ds?.examples(suite);
   const examples = Math.min(suite.dataset.maxExamples ?? corpus ?? 0, corpus ?? Infinity);
-  const shape: Shape = { vocabSize: suite.dataset.vocabSize, seqLen: suite.dataset.seqLen, classes: ds?.classes ?? UNKNOWN_CLASSES };
+  // A retrieval model's output is its embedding (retrieval.embeddingDim wide), not a row of class logits.
+  const outputs = suite.task === 'retrieval' && suite.retrieval ? suite.retrieval.embeddingDim : (ds?.classes ?? UNKNOWN_CLASSES);
+  const shape: Shape = { vocabSize: suite.dataset.vocabSize, seqLen: suite.dataset.seqLen, classes: outputs };
   const all: ModelSpec[] = [suite.teacher, ...suite.students];
   const trainable = all.filter(isTrainable);
   const unchecked = [...new Set(trainable.filter((m) => !SIZE_MODELS[m.kind]).map((m) => m.kind))];
