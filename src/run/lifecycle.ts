@@ -68,6 +68,8 @@ export interface RunOptions {
   runId?: string;
   /** Tests: replaces process.exit for a second signal in "steps" mode. */
   exit?: (code: number) => void;
+  /** Tests: receives the line a first signal prints (default stderr). */
+  signalNotice?: (line: string) => void;
 }
 
 /** What the body records besides energy: the recorder's lists, which run.json carries. */
@@ -129,7 +131,11 @@ export interface RunOutcome extends RunEnd {
  * a body's error is thrown on after the run is finalised (RunInterrupted carries the exit code of its signal).
  */
 export async function executeRun(opts: RunOptions, body: (ctx: RunContext) => Promise<BodyResult | void>): Promise<RunOutcome> {
-  const signals = new SignalWatcher({ mode: opts.interruption ?? 'steps', ...(opts.exit ? { exit: opts.exit } : {}) });
+  const signals = new SignalWatcher({
+    mode: opts.interruption ?? 'steps',
+    ...(opts.exit ? { exit: opts.exit } : {}),
+    ...(opts.signalNotice ? { notice: opts.signalNotice } : {}),
+  });
   let claimed: ClaimedDir | undefined;
   try {
     // Atomic: exactly one run gets the folder; a second one is refused, naming the holder.
@@ -232,6 +238,8 @@ async function drive(
     });
     throw e;
   }
+  // The work is over: a signal from here on no longer stops anything (the run is finalised as it ended).
+  signals.finishing();
   let status: FinalStatus = result.status ?? 'completed';
   let error = result.error;
   if (status === 'completed' && hook) {

@@ -42,6 +42,7 @@ export interface SignalWatcherOptions {
 
 export class SignalWatcher {
   private got?: RunSignal;
+  private done = false;
   private readonly handlers = new Set<(sig: RunSignal) => void>();
   private readonly listeners = new Map<RunSignal, () => void>();
 
@@ -63,6 +64,11 @@ export class SignalWatcher {
     if (this.got) throw new RunInterrupted(this.got);
   }
 
+  /** The run's work is over and its files are being written: a first signal then says so instead of "stopping". */
+  finishing(): void {
+    this.done = true;
+  }
+
   /** Calls `fn` on every signal from now on; returns its removal. */
   onSignal(fn: (sig: RunSignal) => void): () => void {
     this.handlers.add(fn);
@@ -75,7 +81,9 @@ export class SignalWatcher {
       if (!first) (this.opts.exit ?? process.exit)(signalExitCode(sig));
       else
         (this.opts.notice ?? ((l: string) => process.stderr.write(l)))(
-          `\n[kdbench] ${sig}: stopping after the current step and writing the partial run (again to quit at once)\n`,
+          this.done
+            ? `\n[kdbench] ${sig}: the run's work is done; writing its files (again to quit at once and leave them unfinished)\n`
+            : `\n[kdbench] ${sig}: stopping after the current step and writing the partial run (again to quit at once)\n`,
         );
     }
     this.got ??= sig;

@@ -244,6 +244,31 @@ test('a second signal exits at once (steps mode); in wait mode the body decides,
   assert.equal(readRun(outcome.dir).status, 'interrupted');
 });
 
+test('a signal once the work is done says the files are being written, and the run ends completed, exit 0', async () => {
+  const notices: string[] = [];
+  let boundaries = 0;
+  const o = options({
+    signalNotice: (l) => void notices.push(l),
+    beforeBoundary: async () => {
+      // The boundary at the end of the run: the body has returned.
+      if (++boundaries === 2) {
+        process.kill(process.pid, 'SIGINT');
+        await sleep(50);
+      }
+    },
+  });
+  const outcome = await executeRun(o, async (ctx) => {
+    await ctx.phase('only');
+  });
+  assert.equal(boundaries, 2);
+  assert.equal(notices.length, 1);
+  assert.match(notices[0], /SIGINT: the run's work is done; writing its files/);
+  assert.doesNotMatch(notices[0], /partial/);
+  assert.equal(outcome.status, 'completed');
+  assert.equal(outcome.exitCode, 0);
+  assert.equal(readRun(outcome.dir).status, 'completed');
+});
+
 test('beforeBoundary runs before every boundary (baseline, each phase, the end), in order, and the mark waits for it', async () => {
   const events: string[] = [];
   let settled = 0;
