@@ -6,6 +6,7 @@
  */
 import { tf } from './backend.js';
 import type { KernelMemory } from './kernels/module.js';
+import { activeKernels } from './kernels/runtime.js';
 import { tensorFrom, valuesOf } from './kernels/tensor-io.js';
 
 export interface Optimizer {
@@ -107,4 +108,16 @@ export class KernelAdam implements Optimizer {
     this.gradBytes = 0;
     this.slots.clear();
   }
+}
+
+/** Adam on kdbench's kernels on the wasm and cpu backends (the same float32 arithmetic as tf.train.adam), else tf.train.adam. */
+export function adam(learningRate: number): Optimizer {
+  const backend = tf.getBackend();
+  const mem = backend === 'wasm' || backend === 'cpu' ? activeKernels() : undefined;
+  if (mem) return new KernelAdam(mem, learningRate);
+  const tfAdam = tf.train.adam(learningRate);
+  return {
+    applyGradients: (grads) => tfAdam.applyGradients(grads as Record<string, tf.Variable>),
+    dispose: () => tfAdam.dispose(),
+  };
 }

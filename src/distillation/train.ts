@@ -2,8 +2,7 @@ import { tf } from './backend.js';
 import { crossEntropy, hintonLoss, type DistillationLossConfig } from './loss.js';
 import { rng, shuffled } from '../core/random.js';
 import type { TextClassifier, TrainConfig } from './models/types.js';
-import { KernelAdam, type Optimizer } from './adam.js';
-import { activeKernels } from './kernels/runtime.js';
+import { adam } from './adam.js';
 export type { TrainConfig } from './models/types.js';
 
 /** Encoded examples: ids row-major [n, seqLen], labels [n]. */
@@ -42,18 +41,6 @@ export function batchOf(set: EncodedSet, idx: readonly number[]): { ids: Int32Ar
 }
 
 const yieldToLoop = () => new Promise<void>((r) => setImmediate(r));
-
-/** Adam on kdbench's kernels on the wasm and cpu backends (the same float32 arithmetic as tf.train.adam), else tf.train.adam. */
-function adam(learningRate: number): Optimizer {
-  const backend = tf.getBackend();
-  const mem = backend === 'wasm' || backend === 'cpu' ? activeKernels() : undefined;
-  if (mem) return new KernelAdam(mem, learningRate);
-  const tfAdam = tf.train.adam(learningRate);
-  return {
-    applyGradients: (grads) => tfAdam.applyGradients(grads as Record<string, tf.Variable>),
-    dispose: () => tfAdam.dispose(),
-  };
-}
 
 /** Trains with Adam: plain cross-entropy, or the Hinton loss against precomputed teacher logits. */
 export async function train(model: TextClassifier, set: EncodedSet, cfg: TrainConfig, opts: TrainOptions): Promise<TrainResult> {

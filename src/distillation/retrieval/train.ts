@@ -5,8 +5,7 @@
  */
 import { tf } from '../backend.js';
 import { rng, shuffled } from '../../core/random.js';
-import { KernelAdam, type Optimizer } from '../adam.js';
-import { activeKernels } from '../kernels/runtime.js';
+import { adam } from '../adam.js';
 import type { TextClassifier, TrainConfig } from '../models/types.js';
 import type { EncodedPairs } from '../data/retrieval.js';
 import { l2Normalize, retrievalLoss, type RetrievalDistillation, type RetrievalLossConfig } from './loss.js';
@@ -27,17 +26,6 @@ export interface RetrievalTrainResult {
 }
 
 const yieldToLoop = () => new Promise<void>((r) => setImmediate(r));
-
-function adam(learningRate: number): Optimizer {
-  const backend = tf.getBackend();
-  const mem = backend === 'wasm' || backend === 'cpu' ? activeKernels() : undefined;
-  if (mem) return new KernelAdam(mem, learningRate);
-  const tfAdam = tf.train.adam(learningRate);
-  return {
-    applyGradients: (grads) => tfAdam.applyGradients(grads as Record<string, tf.Variable>),
-    dispose: () => tfAdam.dispose(),
-  };
-}
 
 function rows(src: Int32Array | Float32Array, width: number, idx: readonly number[]): Int32Array | Float32Array {
   const out = src instanceof Int32Array ? new Int32Array(idx.length * width) : new Float32Array(idx.length * width);
