@@ -1,28 +1,17 @@
 /** The retrieval break-even: per-query and per-document savings, the index that alone pays, scoring scaled with the index. */
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import type { RetrievalCostRecord, RunJson } from '../../src/core/contract.js';
+import type { RunJson } from '../../src/core/contract.js';
 import { queriesToBreakEven, retrievalBreakEvens, retrievalCosts } from '../../src/report/retrieval.js';
 import { retrievalBlocks } from '../../src/report/sections/retrieval.js';
 import { renderMarkdown } from '../../src/report/markdown.js';
 import { compareRetrievalBlocks } from '../../src/report/compare/retrieval.js';
+import { retrievalCost } from '../support/retrieval-costs.js';
 
 const close = (a: number | null, b: number, eps = 1e-6) =>
   assert.ok(a !== null && Math.abs(a - b) <= eps * Math.max(1, Math.abs(b)), `${a} vs ${b}`);
 
-function cost(model: string, part: RetrievalCostRecord['part'], jPer1000: number, round = 1): RetrievalCostRecord {
-  return {
-    model,
-    part,
-    phase: `retrieval-${part}:${model}:r${round}`,
-    round,
-    items: 1000,
-    energyJ: jPer1000,
-    uncertaintyJ: jPer1000 / 2,
-    jPer1000,
-    method: 'estimated',
-  };
-}
+const cost = retrievalCost;
 
 function fixture(studentDim = 64): RunJson {
   const phase = (name: string, energyJ: number, model?: string) => ({

@@ -8,24 +8,13 @@ import assert from 'node:assert/strict';
 import { mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import type { RetrievalCostRecord, RunJson } from '../../src/core/contract.js';
+import type { RunJson } from '../../src/core/contract.js';
 import { RETRIEVAL_SUMMARY_COLUMNS, retrievalSummaryCsv } from '../../src/report/summary-retrieval.js';
 import { parseCsv } from '../../src/report/samples.js';
 import { writeReports } from '../../src/report/index.js';
+import { retrievalCost } from '../support/retrieval-costs.js';
 
-function cost(model: string, part: RetrievalCostRecord['part'], jPer1000: number, round = 1, method = 'estimated'): RetrievalCostRecord {
-  return {
-    model,
-    part,
-    phase: `retrieval-${part}:${model}:r${round}`,
-    round,
-    items: 1000,
-    energyJ: jPer1000,
-    uncertaintyJ: 0,
-    jPer1000,
-    method,
-  };
-}
+const cost = retrievalCost;
 
 function model(name: string, role: string, r10: number, extra: Record<string, unknown> = {}) {
   return {
