@@ -41,6 +41,10 @@ export class HfOnnxEncoderModel implements RetrievalModel {
     return this.model.info.embeddingDim;
   }
 
+  get evalBatchSize(): number | undefined {
+    return this.spec.evalBatchSize;
+  }
+
   /** Not trained in this run: no training phase (its loading is phase loading:NAME), so no distillation to pay back. */
   readonly training = { epochs: NaN, steps: NaN, phase: '', finalLoss: NaN };
 

@@ -309,8 +309,8 @@ async function evaluateOne(
 ): Promise<{ rec: ModelRecord; per: Record<RetrievalMetric, number[]>; queries: Float32Array }> {
   const { test } = d.data;
   const dim = m.dim;
-  const index = await m.encode('test', 'docs', 0, test.n, 128);
-  const queries = await m.encode('test', 'queries', 0, test.n, 128);
+  const index = await m.encode('test', 'docs', 0, test.n, m.evalBatchSize ?? 128);
+  const queries = await m.encode('test', 'queries', 0, test.n, m.evalBatchSize ?? 128);
   const ranks = ranksOf(
     queries,
     index,

@@ -24,6 +24,8 @@ export interface RetrievalModel {
   training: ModelRecord['training'];
   /** Width of its embeddings. */
   dim: number;
+  /** Batch size of its evaluation on the test split (default 128; an hf-onnx model's evalBatchSize). */
+  evalBatchSize?: number;
   /** Embeddings [end - start, dim] of pairs start..end-1 of a split (queries or documents), in batches of batchSize. */
   encode(split: 'train' | 'test', side: RetrievalSide, start: number, end: number, batchSize: number): Promise<Float32Array>;
   /**
