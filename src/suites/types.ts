@@ -48,7 +48,10 @@ export interface CommandModelSpec extends Partial<Record<CommandStepName, Comman
   compress?: CommandStepSpec;
 }
 
-/** A text classifier in the Hugging Face layout (config.json, tokenizer.json, onnx/model.onnx), run with transformers.js. */
+/**
+ * A text classifier in the Hugging Face layout (config.json, tokenizer.json, onnx/model.onnx), run with transformers.js;
+ * in a retrieval suite, a sentence encoder in that layout (ownmodels/onnx/hf-encoder.ts).
+ */
 export interface HfOnnxSpec {
   name: string;
   kind: 'hf-onnx';
