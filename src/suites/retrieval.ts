@@ -9,8 +9,18 @@ export const DEFAULT_RETRIEVAL_METRICS = ['recall@10', 'mrr@10', 'ndcg@10', 'rec
 
 export function retrievalErrors(s: Suite): string[] {
   const errors: string[] = [];
+  const all = [
+    { path: 'teacher', m: s.teacher },
+    ...s.students.map((m, i) => ({ path: `students[${i}]`, m })),
+  ];
   if (s.task !== 'retrieval') {
     if (s.retrieval) errors.push('field "retrieval": only a suite with "task: retrieval" takes retrieval settings');
+    for (const { path, m } of all)
+      for (const f of ['pooling', 'normalize'] as const)
+        if (m.kind === 'hf-onnx' && m[f] !== undefined)
+          errors.push(
+            `field "${path}.${f}": only an hf-onnx sentence encoder in a "task: retrieval" suite pools and normalises embeddings; a classifier's logits are read as they are`,
+          );
     return errors;
   }
   if (!s.retrieval) {
@@ -24,20 +34,23 @@ export function retrievalErrors(s: Suite): string[] {
       `field "retrieval.metrics[${i}]": "${m}" is ${classification ? 'a classification metric' : 'not a metric kdbench computes'}; a retrieval suite reports ${RETRIEVAL_METRIC_NAMES.join(', ')}`,
     );
   });
-  const models = [
-    { path: 'teacher', m: s.teacher },
-    ...s.students.map((m, i) => ({ path: `students[${i}]`, m })),
-  ];
+  const models = all;
   const commands = models.filter(({ m }) => m.kind === 'command');
   for (const { path, m } of models) {
-    if (m.kind === 'saved' || m.kind === 'hf-onnx')
+    if (m.kind === 'saved')
       errors.push(
-        `field "${path}.kind": a retrieval suite trains its encoders in TensorFlow.js ("transformer", "embedding-bag", "bilstm") or runs "command" models; "${m.kind}" models are not supported there yet`,
+        `field "${path}.kind": a retrieval suite trains its encoders in TensorFlow.js ("transformer", "embedding-bag", "bilstm"), loads "hf-onnx" sentence encoders or runs "command" models; "saved" models are not supported there yet`,
       );
     else if (m.kind !== 'command' && commands.length > 0)
       errors.push(
-        `field "${path}.kind": in a retrieval suite, command models and TensorFlow.js encoders cannot be mixed yet (the TensorFlow.js students learn from a TensorFlow.js teacher's embeddings); make "${m.name}" a command too, or use no commands`,
+        `field "${path}.kind": in a retrieval suite, command models and ${m.kind === 'hf-onnx' ? 'hf-onnx' : 'TensorFlow.js'} encoders cannot be mixed yet (the TensorFlow.js students learn from a TensorFlow.js or hf-onnx teacher's embeddings); make "${m.name}" a command too, or use no commands`,
       );
+    if (m.kind === 'hf-onnx') {
+      if (m.labels)
+        errors.push(`field "${path}.labels": a sentence encoder has no classes; "labels" maps a classifier's outputs in a classification suite`);
+      if (m.compression)
+        errors.push(`field "${path}.compression": compressed hf-onnx encoders are not supported in a retrieval suite yet`);
+    }
   }
   for (const { path, m } of commands) {
     if (m.kind !== 'command') continue;

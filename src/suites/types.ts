@@ -48,7 +48,10 @@ export interface CommandModelSpec extends Partial<Record<CommandStepName, Comman
   compress?: CommandStepSpec;
 }
 
-/** A text classifier in the Hugging Face layout (config.json, tokenizer.json, onnx/model.onnx), run with transformers.js. */
+/**
+ * A text classifier in the Hugging Face layout (config.json, tokenizer.json, onnx/model.onnx), run with transformers.js;
+ * in a retrieval suite, a sentence encoder in that layout (ownmodels/onnx/hf-encoder.ts).
+ */
 export interface HfOnnxSpec {
   name: string;
   kind: 'hf-onnx';
@@ -66,6 +69,14 @@ export interface HfOnnxSpec {
   evalBatchSize?: number;
   /** A quantized export of another model (dtype q8/int8/uint8 or fp16, made by Optimum's quantizer before the run). */
   compression?: CompressionSpec;
+  /**
+   * Retrieval suites only (a sentence encoder): how its token states (ONNX output last_hidden_state or
+   * token_embeddings) become one embedding: "mean" over the attention mask (default) or "cls" (the first token).
+   * An export with a sentence_embedding output pools itself.
+   */
+  pooling?: 'mean' | 'cls';
+  /** Retrieval suites only: L2-normalise the embeddings, so that scores are cosines (default true); false scores by dot product. */
+  normalize?: boolean;
 }
 
 export type ModelSpec = TrainableSpec | SavedSpec | CommandModelSpec | HfOnnxSpec;

@@ -150,7 +150,10 @@ test('refused before anything runs (exit 2, field named): hf-onnx or saved model
   assert.doesNotMatch(r.stderr, /\n\s+at /, 'no stack');
   r = cli(suiteWith({ students: [{ name: 'st', kind: 'hf-onnx', path: 'nowhere' }] }), 'onnx');
   assert.equal(r.status, 2, r.stderr);
-  assert.match(r.stderr, /students\[0\]\.kind.*or runs "command" models; "hf-onnx" models are not supported/);
+  assert.match(r.stderr, /students\[0\]\.kind": in a retrieval suite, command models and hf-onnx encoders cannot be mixed/);
+  r = cli(suiteWith({ students: [{ name: 'st', kind: 'saved', path: 'nowhere' }] }), 'saved');
+  assert.equal(r.status, 2, r.stderr);
+  assert.match(r.stderr, /students\[0\]\.kind.*or runs "command" models; "saved" models are not supported/);
 });
 
 test('refused in the run (exit 2, step and field named): a classifier result, ranks of the wrong length, metrics that disagree with the ranks', () => {

@@ -41,7 +41,7 @@ test('task and retrieval settings go together; own models and logitLoss are refu
   assert.match(refusal(noSettings), /field "retrieval" is required with "task: retrieval"/);
   const { task: _t, ...noTask } = base;
   assert.match(refusal(noTask), /field "retrieval": only a suite with "task: retrieval"/);
-  assert.match(refusal({ ...base, students: [{ name: 's', kind: 'hf-onnx', path: 'x' }] }), /field "students\[0\]\.kind": a retrieval suite trains its encoders/);
+  assert.match(refusal({ ...base, students: [{ name: 's', kind: 'saved', path: 'x' }] }), /field "students\[0\]\.kind": a retrieval suite trains its encoders/);
   assert.match(refusal({ ...base, distillation: { ...base.distillation, logitLoss: 'mse' } }), /field "distillation\.logitLoss"/);
   assert.match(refusal({ ...base, retrieval: { ...base.retrieval, distillation: ['cosine'] } }), /field "retrieval\.distillation\[0\]" must be one of: "mse", "kl"/);
 });

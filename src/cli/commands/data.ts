@@ -6,7 +6,8 @@ import { UserError } from '../../core/errors.js';
 import { availableSuites, effectiveSuite, loadSuite } from '../../suites/load.js';
 import type { DatasetSpec } from '../../suites/types.js';
 import { DATASETS, prepareData } from '../../distillation/data/prepare.js';
-import { writeJsonl } from '../../distillation/data/export.js';
+import { writeJsonl, writeRetrievalJsonl } from '../../distillation/data/export.js';
+import { prepareRetrieval } from '../../distillation/data/retrieval.js';
 
 export const usage = `Usage: kdbench data export NAME --out FILE.jsonl [options]
 
@@ -18,6 +19,12 @@ Lines: the training split, then the test split, one example a line:
 A model trained in another framework (a PyTorch script, a command suite) on this file sees the same
 examples as kdbench's own models. "labelIndex" indexes the dataset's classes in kdbench's order;
 "group" (brown-genre) names the source text of a passage.
+
+A retrieval suite ("task: retrieval") writes its pairs instead, split as its run splits them, one a line:
+
+  {"split":"test","i":0,"id":"spam-2/01234","query":"...","doc":"..."}
+
+test document i is the relevant one of test query i; the test documents are the index.
 
   NAME                  a suite name in suites/ (${availableSuites().join(', ') || 'none'}) or a .yaml/.json suite file:
                         its dataset, seed and split; or a dataset name (${DATASETS.join(', ')}) with the options below
@@ -87,6 +94,16 @@ export async function run(argv: string[]): Promise<number> {
     spec = suite.dataset;
     seed = suite.seed;
     what = `suite ${suite.name}${values.quick ? ' (--quick)' : ''}: dataset ${spec.name}, seed ${seed}`;
+    if (suite.task === 'retrieval') {
+      const r = writeRetrievalJsonl(prepareRetrieval(spec, seed, suite.retrieval!.querySeqLen), out);
+      if (!values.quiet)
+        process.stderr.write(
+          `kdbench: ${what}: ${r.train} training and ${r.test} test pairs (query, document)\n` +
+            `kdbench: wrote ${r.file} (${(r.bytes / 1e6).toFixed(1)} MB, sha256 ${r.sha256})\n`,
+        );
+      process.stdout.write(`${r.file}\n`);
+      return 0;
+    }
   }
   const data = prepareData(spec, seed);
   const s = writeJsonl(data, out);

@@ -14,6 +14,7 @@ import { mkdirSync } from 'node:fs';
 import { dirname } from 'node:path';
 import { writeFileAtomic } from '../../core/files.js';
 import type { PreparedData } from './prepare.js';
+import type { PreparedRetrieval } from './retrieval.js';
 import type { Example } from './types.js';
 
 export interface ExportSummary {
@@ -68,4 +69,36 @@ export function writeTeacherLogits(file: string, train: readonly Example[], logi
   const lines = train.map((e, i) => JSON.stringify({ id: e.id, logits: Array.from(logits.subarray(i * classes, (i + 1) * classes)) }));
   mkdirSync(dirname(file), { recursive: true });
   writeFileAtomic(file, lines.join('\n') + '\n');
+}
+
+/**
+ * A retrieval suite's pairs as JSON Lines (`kdbench data export` of a `task: retrieval` suite, and the
+ * KDBENCH_DATA file of retrieval command models): the training split, then the test split, one pair a line,
+ *
+ *   {"split":"test","i":0,"id":"spam-2/01234","query":"...","doc":"..."}
+ *
+ * `i` is the pair's index in its split; test document i is the relevant one of test query i, and the test
+ * documents are the index. `group` is there where pairs are grouped by source text (brown-genre).
+ */
+export function exportRetrievalJsonl(data: Pick<PreparedRetrieval, 'pairs'>): string {
+  const lines: string[] = [];
+  for (const split of ['train', 'test'] as const)
+    data.pairs[split].forEach((p, i) =>
+      lines.push(JSON.stringify({ split, i, id: p.id, query: p.query, doc: p.doc, ...(p.group !== undefined ? { group: p.group } : {}) })),
+    );
+  return lines.join('\n') + '\n';
+}
+
+/** Writes the retrieval JSONL atomically (its folder is created) and says what it holds. */
+export function writeRetrievalJsonl(data: Pick<PreparedRetrieval, 'pairs'>, file: string): Omit<ExportSummary, 'classes'> {
+  const text = exportRetrievalJsonl(data);
+  mkdirSync(dirname(file), { recursive: true });
+  writeFileAtomic(file, text);
+  return {
+    file,
+    train: data.pairs.train.length,
+    test: data.pairs.test.length,
+    bytes: Buffer.byteLength(text),
+    sha256: createHash('sha256').update(text).digest('hex'),
+  };
 }

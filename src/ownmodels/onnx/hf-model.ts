@@ -91,7 +91,7 @@ export interface HfTextClassifier {
   dispose(): Promise<void>;
 }
 
-function readJson(file: string, where: string): Record<string, unknown> {
+export function readJson(file: string, where: string): Record<string, unknown> {
   try {
     return JSON.parse(readFileSync(file, 'utf8')) as Record<string, unknown>;
   } catch (e) {
@@ -142,7 +142,7 @@ export function labelMapping(
   return Int32Array.from(labels, (l) => classes.indexOf(l));
 }
 
-function onnxSize(dir: string, file: string): number {
+export function onnxSize(dir: string, file: string): number {
   let size = 0;
   for (const f of readdirSync(dir)) if (f === file || f.startsWith(`${file}_data`)) size += statSync(join(dir, f)).size;
   return size;
@@ -151,9 +151,10 @@ function onnxSize(dir: string, file: string): number {
 let transformers: Promise<Record<string, unknown>> | undefined;
 
 /** transformers.js, offline: no hub, no file cache. */
-async function loadTransformers(): Promise<{
+export async function loadTransformers(): Promise<{
   AutoTokenizer: { from_pretrained(p: string): Promise<Tokenizer> };
   AutoModelForSequenceClassification: { from_pretrained(p: string, o: object): Promise<Model> };
+  AutoModel: { from_pretrained(p: string, o: object): Promise<unknown> };
 }> {
   transformers ??= import('@huggingface/transformers') as Promise<Record<string, unknown>>;
   const t = (await transformers) as Record<string, unknown> & { env: Record<string, unknown> };

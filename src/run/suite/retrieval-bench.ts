@@ -4,13 +4,15 @@
  *   retrieval-index:MODEL:rK   encoding every index document (whole passes over the index until the time budget is spent)
  *   retrieval-query:MODEL:rK   encoding test queries in batches of retrieval.queryBatchSize (cycling until the budget)
  *   retrieval-score:MODEL:rK   scoring query embeddings against the index: one matrix product and top 10 a batch
+ * An hf-onnx encoder's texts are tokenized by its own tokenizer before each phase (its prepare), as the
+ * TensorFlow.js models' token ids are made in data-preparation: the phases hold the models' work.
  * The budget is inference.timeMs per part; at least one pass or batch is always made. Every batch awaits
  * its result (`await data()`), so the work is done inside the phase. Energies are filled in at finalisation
  * from the phases (retrievalCosts).
  */
 import type { RetrievalCostRecord, RunJson } from '../../core/contract.js';
 import { tf } from '../../distillation/backend.js';
-import { encodeTexts, searchTopK } from '../../distillation/retrieval/train.js';
+import { searchTopK } from '../../distillation/retrieval/train.js';
 import type { RetrievalData, RetrievalModel } from './retrieval-types.js';
 import type { SuiteStepContext } from './types.js';
 
@@ -30,7 +32,6 @@ export async function retrievalBench(
   const qb = spec.queryBatchSize ?? 32;
   const ib = spec.indexBatchSize ?? 128;
   const { test } = d.data;
-  const dim = d.embeddingDim;
   run.progress.begin(
     `retrieval energy: index, queries, scoring${repeats > 1 ? ` (${repeats} interleaved rounds)` : ''}`,
     repeats * models.length,
@@ -38,21 +39,24 @@ export async function retrievalBench(
   let done = 0;
   for (let round = 1; round <= repeats; round++) {
     for (const m of models) {
-      const name = m.model.name;
-      // The index: whole passes over the test documents.
+      const name = m.name;
+      const dim = m.dim;
+      // The index: whole passes over the test documents (an hf-onnx model's tokens made before the phase).
+      m.prepare?.('docs', ib);
       let phase = `retrieval-index:${name}:r${round}`;
       await run.phase(phase, name);
       let index: Float32Array | undefined;
       let docs = 0;
       const t0 = performance.now();
       do {
-        index = await encodeTexts(m.model, test.docs, test.n, test.docSeqLen, ib);
+        index = await m.encode('test', 'docs', 0, test.n, ib);
         docs += test.n;
         run.check();
       } while (performance.now() - t0 < budgetMs);
       pending.push({ model: name, part: 'index', phase, round, items: docs });
 
       // Query encoding: batches of the test queries, cycling.
+      m.prepare?.('queries', qb);
       phase = `retrieval-query:${name}:r${round}`;
       await run.phase(phase, name);
       let queries = 0;
@@ -60,13 +64,7 @@ export async function retrievalBench(
       const t1 = performance.now();
       do {
         const end = Math.min(test.n, start + qb);
-        await encodeTexts(
-          m.model,
-          test.queries.subarray(start * test.querySeqLen, end * test.querySeqLen),
-          end - start,
-          test.querySeqLen,
-          qb,
-        );
+        await m.encode('test', 'queries', start, end, qb);
         queries += end - start;
         start = end >= test.n ? 0 : end;
         run.check();

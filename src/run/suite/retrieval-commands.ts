@@ -18,12 +18,13 @@
  * Other markers in train/distil/control/evaluate start sub-phases `<step phase>:SUB`; in infer, a marker
  * of another name or one given twice is refused (UserError) after the step.
  */
-import { existsSync, mkdirSync, readdirSync, statSync, writeFileSync } from 'node:fs';
+import { existsSync, readdirSync, statSync } from 'node:fs';
 import { join } from 'node:path';
 import type { ModelRecord, ModelRole } from '../../core/contract.js';
 import { UserError } from '../../core/errors.js';
 import { deriveSeed } from '../../core/random.js';
 import type { PreparedRetrieval } from '../../distillation/data/retrieval.js';
+import { writeRetrievalJsonl as writeRetrievalPairs } from '../../distillation/data/export.js';
 import { perQuery, RETRIEVAL_METRICS, type RetrievalMetric } from '../../distillation/retrieval/metrics.js';
 import { checkStep, type StepName, type StepResult } from '../../ownmodels/protocol.js';
 import type { CommandModelSpec } from '../../suites/types.js';
@@ -55,13 +56,9 @@ export interface RetrievalCommandShared {
   teacher?: { name: string; dir: string };
 }
 
-/** The pairs as JSONL: one line a pair, in split order; test document i is query i's relevant document. */
+/** The pairs as JSONL (distillation/data/export.ts): one line a pair, in split order; test document i is query i's relevant document. */
 export function writeRetrievalJsonl(data: PreparedRetrieval, file: string): void {
-  mkdirSync(join(file, '..'), { recursive: true });
-  const lines: string[] = [];
-  for (const split of ['train', 'test'] as const)
-    data.pairs[split].forEach((p, i) => lines.push(JSON.stringify({ split, i, id: p.id, query: p.query, doc: p.doc })));
-  writeFileSync(file, lines.join('\n') + '\n');
+  writeRetrievalPairs(data, file);
 }
 
 const modelDir = (run: RunContext, name: string) => join(run.dir, 'models', name);

@@ -5,14 +5,16 @@
  *   control-training:STUDENT-control (in-batch negatives, no teacher) -> evaluation (ranks of every test
  *   query over the index, metrics with bootstrap intervals over queries) -> the energy of use
  *   (retrieval-bench.ts: index encoding, query encoding, scoring, in interleaved rounds).
- * Every model is a bi-encoder: a kdbench text model whose output of width retrieval.embeddingDim is the embedding.
+ * Every model is a bi-encoder: a kdbench text model whose output of width retrieval.embeddingDim is the embedding,
+ * or an hf-onnx sentence encoder (hf-onnx-encoder.ts) of its own width and tokenizer, loaded (phase loading:NAME)
+ * instead of trained: as the teacher it replaces teacher-training, and its embeddings are the students' targets.
  * A suite of command models (suites/retrieval.ts: all or none) goes through retrieval-commands.ts after data-preparation.
  */
 import type { ModelRecord, RetrievalComparisonRecord, RetrievalMetricsRecord, RunJson } from '../../core/contract.js';
 import { deriveSeed } from '../../core/random.js';
 import { prepareRetrieval, type PreparedRetrieval } from '../../distillation/data/retrieval.js';
 import { buildModel } from '../../distillation/models/build.js';
-import { encodeTexts, trainRetrieval } from '../../distillation/retrieval/train.js';
+import { trainRetrieval } from '../../distillation/retrieval/train.js';
 import type { RetrievalDistillation, RetrievalLossConfig } from '../../distillation/retrieval/loss.js';
 import { perQuery, ranksOf, retrievalScores, RETRIEVAL_METRICS, type RetrievalMetric } from '../../distillation/retrieval/metrics.js';
 import { bootstrapPairedMeanDiffCI, intervalWarning } from '../../benchmark/stats.js';
@@ -31,7 +33,8 @@ import {
   type RetrievalCommand,
   type RetrievalCommandShared,
 } from './retrieval-commands.js';
-import type { RetrievalData, RetrievalModel } from './retrieval-types.js';
+import { tfjsRetrievalModel, type RetrievalData, type RetrievalModel } from './retrieval-types.js';
+import { checkTeacherWidth, HfOnnxEncoderModel } from './hf-onnx-encoder.js';
 
 export type { RetrievalData, RetrievalModel } from './retrieval-types.js';
 
@@ -78,34 +81,86 @@ export async function retrievalSteps(
     hardWeight: suite.distillation.hardWeight,
   };
 
-  const teacherSpec = suite.teacher as TrainableSpec;
-  const teacher = await trainOne(s, d, loss, { spec: teacherSpec, name: teacherSpec.name, role: 'teacher', phase: 'teacher-training' });
-  run.check();
+  const hf: HfOnnxEncoderModel[] = [];
+  try {
+    await encoderSteps(s, d, loss, methods, repeats, correct, pending, perQueryByModel, hf);
+  } finally {
+    for (const m of hf) await m.dispose().catch(() => undefined);
+  }
+}
 
-  await run.phase('teacher-embeddings', teacher.model.name);
-  const tq = await encodeTexts(teacher.model, data.train.queries, data.train.n, data.train.querySeqLen, 128);
-  const td = await encodeTexts(teacher.model, data.train.docs, data.train.n, data.train.docSeqLen, 128);
+/**
+ * The bi-encoder steps: the teacher (trained in TensorFlow.js, or an hf-onnx encoder loaded), its embeddings
+ * of the training pairs, the TensorFlow.js students distilled from them, the hf-onnx students loaded, the
+ * controls, the evaluation and the energy of use. Loaded hf-onnx encoders go into `hf` (disposed by the caller).
+ */
+async function encoderSteps(
+  s: SuiteStepContext,
+  d: RetrievalData,
+  loss: RetrievalLossConfig,
+  methods: RetrievalDistillation[],
+  repeats: number,
+  correct: Correctness,
+  pending: PendingCost[],
+  perQueryByModel: Map<string, Record<RetrievalMetric, number[]>>,
+  hf: HfOnnxEncoderModel[],
+): Promise<void> {
+  const { run, suite } = s;
+  const spec = suite.retrieval!;
+  const { data } = d;
+  const trainable = suite.students.filter(isTrainable);
+  let teacher: RetrievalModel;
+  if (suite.teacher.kind === 'hf-onnx') {
+    const t = await HfOnnxEncoderModel.load(s, data, suite.teacher, 'teacher', 'teacher');
+    hf.push(t);
+    checkTeacherWidth(t.dim, spec, methods, t.name, trainable.length);
+    teacher = t;
+  } else {
+    const teacherSpec = suite.teacher as TrainableSpec;
+    teacher = await trainOne(s, d, loss, { spec: teacherSpec, name: teacherSpec.name, role: 'teacher', phase: 'teacher-training' });
+  }
   run.check();
 
   const students: RetrievalModel[] = [];
   const controls: RetrievalModel[] = [];
-  for (const st of suite.students.filter(isTrainable)) {
-    for (const method of methods) {
-      const name = `${st.name}-${method}`;
-      const m = await trainOne(s, d, loss, {
-        spec: st,
-        name,
-        role: 'student',
-        phase: `distillation:${name}`,
-        teacher: { queries: tq, docs: td, dim: spec.embeddingDim, method },
-      });
-      students.push({ ...m, pairedWith: teacher.model.name, method });
+  if (trainable.length > 0) {
+    await run.phase('teacher-embeddings', teacher.name);
+    const tq = await teacher.encode('train', 'queries', 0, data.train.n, 128);
+    const td = await teacher.encode('train', 'docs', 0, data.train.n, 128);
+    run.check();
+    for (const st of trainable) {
+      for (const method of methods) {
+        const name = `${st.name}-${method}`;
+        const m = await trainOne(s, d, loss, {
+          spec: st,
+          name,
+          role: 'student',
+          phase: `distillation:${name}`,
+          teacher: { queries: tq, docs: td, dim: teacher.dim, method },
+          pairedWith: teacher.name,
+          method,
+        });
+        students.push(m);
+      }
     }
   }
-  for (const st of suite.students.filter(isTrainable)) {
+  for (const [i, st] of suite.students.entries()) {
+    if (st.kind !== 'hf-onnx') continue;
+    const m = await HfOnnxEncoderModel.load(s, data, st, 'student', `students[${i}]`);
+    hf.push(m);
+    students.push(m);
+    run.check();
+  }
+  for (const st of trainable) {
     const name = `${st.name}-control`;
-    const c = await trainOne(s, d, loss, { spec: st, name, role: 'control', phase: `control-training:${name}` });
-    controls.push({ ...c, pairedWith: students.find((x) => x.model.name.startsWith(`${st.name}-`))?.model.name ?? st.name });
+    const c = await trainOne(s, d, loss, {
+      spec: st,
+      name,
+      role: 'control',
+      phase: `control-training:${name}`,
+      pairedWith: students.find((x) => x.name.startsWith(`${st.name}-`))?.name ?? st.name,
+    });
+    controls.push(c);
   }
 
   const models = [teacher, ...students, ...controls];
@@ -113,13 +168,13 @@ export async function retrievalSteps(
   const queryEmb = new Map<string, Float32Array>();
   for (const m of models) {
     const { rec, per, queries } = await evaluateOne(s, d, m);
-    perQueryByModel.set(m.model.name, per);
-    queryEmb.set(m.model.name, queries);
-    correct.set(m.model.name, Uint8Array.from(per['recall@1']));
+    perQueryByModel.set(m.name, per);
+    queryEmb.set(m.name, queries);
+    correct.set(m.name, Uint8Array.from(per['recall@1']));
     run.records.models.push(rec);
     const r = rec.retrieval!.metrics;
     run.progress.log(
-      `${rec.name} (${rec.role}): recall@1 ${pct(r['recall@1'])}, recall@10 ${pct(r['recall@10'])}, MRR@10 ${r['mrr@10'].toFixed(4)}, nDCG@10 ${r['ndcg@10'].toFixed(4)}, ${rec.params.toLocaleString('en-US')} params`,
+      `${rec.name} (${rec.role}${rec.kind === 'hf-onnx' ? ', hf-onnx, not trained in this run' : ''}): recall@1 ${pct(r['recall@1'])}, recall@10 ${pct(r['recall@10'])}, MRR@10 ${r['mrr@10'].toFixed(4)}, nDCG@10 ${r['ndcg@10'].toFixed(4)}, ${rec.params.toLocaleString('en-US')} params`,
     );
     run.check();
   }
@@ -216,6 +271,8 @@ async function trainOne(
     role: ModelRecord['role'];
     phase: string;
     teacher?: { queries: Float32Array; docs: Float32Array; dim: number; method: RetrievalDistillation };
+    pairedWith?: string;
+    method?: RetrievalDistillation;
   },
 ): Promise<RetrievalModel> {
   const { run, suite } = s;
@@ -236,7 +293,12 @@ async function trainOne(
     },
   });
   run.progress.end(`loss ${result.finalLoss.toFixed(4)}`);
-  return { model, role: m.role, training: { epochs: result.epochs, steps: result.steps, phase: m.phase, finalLoss: result.finalLoss } };
+  return tfjsRetrievalModel(model, d, {
+    role: m.role,
+    training: { epochs: result.epochs, steps: result.steps, phase: m.phase, finalLoss: result.finalLoss },
+    ...(m.pairedWith ? { pairedWith: m.pairedWith } : {}),
+    ...(m.method ? { method: m.method } : {}),
+  });
 }
 
 /** Ranks of every test query over the index (the test documents), the metrics and their bootstrap intervals over queries. */
@@ -246,9 +308,9 @@ async function evaluateOne(
   m: RetrievalModel,
 ): Promise<{ rec: ModelRecord; per: Record<RetrievalMetric, number[]>; queries: Float32Array }> {
   const { test } = d.data;
-  const dim = d.embeddingDim;
-  const index = await encodeTexts(m.model, test.docs, test.n, test.docSeqLen, 128);
-  const queries = await encodeTexts(m.model, test.queries, test.n, test.querySeqLen, 128);
+  const dim = m.dim;
+  const index = await m.encode('test', 'docs', 0, test.n, m.evalBatchSize ?? 128);
+  const queries = await m.encode('test', 'queries', 0, test.n, m.evalBatchSize ?? 128);
   const ranks = ranksOf(
     queries,
     index,
@@ -262,28 +324,25 @@ async function evaluateOne(
     RETRIEVAL_METRICS.map((k, i) => [
       k,
       bootstrapPairedMeanDiffCI(per[k], zeros, {
-        seed: deriveSeed(s.suite.seed, `retrieval-ci:${m.model.name}:${i}`),
+        seed: deriveSeed(s.suite.seed, `retrieval-ci:${m.name}:${i}`),
         ...(d.data.testGroups ? { clusters: d.data.testGroups } : {}),
       }),
     ]),
   ) as Record<string, [number, number]>;
   const retrieval: RetrievalMetricsRecord = { metrics, ci95, queries: test.n, indexDocuments: test.n, embeddingDim: dim };
+  const { kind, params, architecture, ...rest } = m.facts();
   const rec: ModelRecord = {
-    name: m.model.name,
+    name: m.name,
     role: m.role,
-    kind: m.model.kind,
-    params: m.model.paramCount(),
+    kind,
+    params,
     // In a retrieval suite accuracy is recall@1 (the share of queries whose document ranks first); macro-F1 has no meaning (null in run.json).
     accuracy: metrics['recall@1'],
     macroF1: NaN,
     ...(m.pairedWith ? { pairedWith: m.pairedWith } : {}),
-    architecture: {
-      ...m.model.architecture,
-      embeddingDim: dim,
-      pooling: 'masked mean, linear projection',
-      ...(m.method ? { distillation: m.method } : {}),
-    },
+    architecture,
     training: m.training,
+    ...rest,
     retrieval,
   };
   return { rec, per, queries };
@@ -341,10 +400,11 @@ function amendRetrieval(
   scoring?: string,
 ): RunJson {
   const spec = s.suite.retrieval!;
+  const dotProduct = r.models.filter((m) => (m.architecture as { normalize?: boolean }).normalize === false).map((m) => m.name);
   const distillation = Object.fromEntries(
     r.models
-      .filter((m) => m.role === 'student')
-      .map((m) => [m.name, String((m.architecture as { distillation?: string }).distillation ?? '')]),
+      .filter((m) => m.role === 'student' && (m.architecture as { distillation?: string }).distillation !== undefined)
+      .map((m) => [m.name, String((m.architecture as { distillation?: string }).distillation)]),
   );
   return {
     ...r,
@@ -355,7 +415,7 @@ function amendRetrieval(
       queryBatchSize: spec.queryBatchSize ?? 32,
       scoring:
         scoring ??
-        'brute force: cosine of L2-normalised embeddings against every index document (one matrix product), top 10 by tf.topk, on the run backend',
+        `brute force: cosine of L2-normalised embeddings against every index document (one matrix product), top 10 by tf.topk, on the run backend${dotProduct.length ? ` (by dot product of embeddings not normalised: ${dotProduct.join(', ')}, normalize: false)` : ''}`,
       ...(methods.length ? { distillation } : {}),
       costs: retrievalCosts(r, pending),
       comparisons: retrievalComparisons(r.models, per, s.suite.seed, data?.testGroups),
