@@ -116,6 +116,24 @@ test('a student that costs more per query and per document never pays back', () 
   );
 });
 
+test('a student loaded, not distilled in the run, has nothing to pay back; an unknown distillation energy gives no break-even', () => {
+  const loaded = fixture();
+  loaded.phases = loaded.phases.filter((p) => p.name !== 'distillation:s-mse');
+  const [b] = retrievalBreakEvens(loaded);
+  assert.ok(Number.isNaN(b.distillationJ));
+  const md = renderMarkdown(retrievalBlocks(loaded, { requestsPerDay: 1000, source: 'test' }));
+  assert.match(
+    md,
+    /s-mse[^\n]*0\.95 J saved per 1,000 queries[^\n]*it was not distilled in this run \(loaded\), so there is no distillation energy to pay back/,
+  );
+  assert.doesNotMatch(md, /never pays back/);
+  const unknown = fixture();
+  (unknown.phases.find((p) => p.name === 'distillation:s-mse') as unknown as Record<string, unknown>).energyJ = null;
+  const mdU = renderMarkdown(retrievalBlocks(unknown, { requestsPerDay: 1000, source: 'test' }));
+  assert.match(mdU, /the energy of its distillation is unknown \(n\/a\), so no break-even is given/);
+  assert.doesNotMatch(mdU, /never pays back|pays back after/);
+});
+
 test('the report section states the verdict against the control, the savings and the payback', () => {
   const md = renderMarkdown(retrievalBlocks(fixture(), { requestsPerDay: 1000, source: 'test' }));
   assert.match(md, /## Decision \(retrieval\)/);

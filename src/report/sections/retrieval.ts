@@ -43,7 +43,17 @@ function verdict(run: RunJson, st: ModelRecord, primary: string, b: RetrievalBre
       `; against its control ${control!.name} ${diff(vsC)}: ${helped ? 'distillation helped' : hurt ? 'distillation did worse than training without the teacher' : 'distillation was not shown to help (the control is as good)'}`,
     );
   }
-  if (b) {
+  if (b && !Number.isFinite(b.distillationJ)) {
+    // No distillation cost: a loaded student (hf-onnx, saved) was not distilled here; otherwise a phase's energy is unknown.
+    const distilledHere = b.distillationPhases.some((p) => p !== 'teacher-embeddings');
+    parts.push(
+      `. Energy${estimateSuffix(run)}: ${sig(b.savedPerQueryJ * 1000)} J saved per 1,000 queries and ${sig(b.savedPerDocumentJ * 1000)} J per 1,000 indexed documents; ${
+        distilledHere
+          ? 'the energy of its distillation is unknown (n/a), so no break-even is given'
+          : 'it was not distilled in this run (loaded), so there is no distillation energy to pay back'
+      }.`,
+    );
+  } else if (b) {
     const perDay = traffic.requestsPerDay;
     const q = b.queriesAtRunIndex;
     parts.push(
