@@ -10,12 +10,9 @@
  * With `normalize` (default true) every embedding is divided by its L2 norm, so a dot product is the cosine.
  * A folder whose model has none of these outputs (a classifier's `logits`) is refused: it is no encoder.
  */
-import { existsSync, statSync } from 'node:fs';
-import { basename, join, resolve } from 'node:path';
+import { basename } from 'node:path';
 import { UserError } from '../../core/errors.js';
-import { dependencyVersion } from '../../core/host.js';
-import { CUDA_HINT, loadTransformers, ONNX_FILES, onnxSize, readJson, TEXT_INPUTS } from './hf-model.js';
-import { countOnnxParams } from './params.js';
+import { folderFacts, openHfFolder, type HfFolderFacts } from './hf-folder.js';
 
 export type HfPooling = 'mean' | 'cls';
 
@@ -38,13 +35,7 @@ export interface HfEncoderOptions {
 }
 
 /** What run.json records about the encoder. */
-export interface HfEncoderInfo {
-  path: string;
-  file: string;
-  modelType: string;
-  architectures: string[];
-  params: number;
-  sizeBytes: number;
+export interface HfEncoderInfo extends HfFolderFacts {
   embeddingDim: number;
   /** The ONNX output read. */
   output: string;
@@ -52,11 +43,6 @@ export interface HfEncoderInfo {
   pooling: HfPooling | 'model';
   normalize: boolean;
   maxLength: number;
-  dtype: string;
-  device: string;
-  executionProvider: string;
-  runtime: { transformersJs: string | null; onnxruntimeNode: string | null };
-  inputs: string[];
 }
 
 interface Tensor {
@@ -132,51 +118,20 @@ export function poolEmbeddings(
 
 /** Loads and checks an encoder folder; every problem with the folder is a UserError naming it. */
 export async function loadHfSentenceEncoder(name: string, o: HfEncoderOptions): Promise<HfSentenceEncoder> {
-  const dir = resolve(o.path);
   const where = o.where;
-  if (!existsSync(dir) || !statSync(dir).isDirectory()) throw new UserError(`${where}: field "path": model folder ${dir} not found`);
-  const dtype = o.dtype ?? 'fp32';
-  const file = ONNX_FILES[dtype];
-  for (const need of ['config.json', 'tokenizer.json', join('onnx', file)])
-    if (!existsSync(join(dir, need)))
-      throw new UserError(
-        `${where}: field "path": ${join(dir, need)} is missing; a sentence encoder in the Hugging Face layout has config.json, tokenizer.json (its own tokenizer, which encodes the queries and documents) and onnx/${file}`,
-      );
-  const config = readJson(join(dir, 'config.json'), where);
-  readJson(join(dir, 'tokenizer.json'), where);
-  let counted: { params: number };
-  try {
-    counted = countOnnxParams(join(dir, 'onnx', file));
-  } catch (e) {
-    throw new UserError(`${where}: ${join(dir, 'onnx', file)} is not a readable ONNX model: ${(e as Error).message}`);
-  }
-  const t = await loadTransformers();
-  const device = o.device ?? 'cpu';
-  let tokenizer: Tokenizer;
-  let model: Model;
-  try {
-    tokenizer = (await t.AutoTokenizer.from_pretrained(dir)) as unknown as Tokenizer;
-  } catch (e) {
-    throw new UserError(`${where}: transformers.js cannot load the tokenizer in ${dir}: ${(e as Error).message}`);
-  }
-  try {
-    model = (await t.AutoModel.from_pretrained(dir, { dtype, device, local_files_only: true })) as Model;
-  } catch (e) {
-    const msg = (e as Error).message;
-    if (device === 'cuda' && /cuda|shared library|provider/i.test(msg))
-      throw new UserError(`${where}: device "cuda" (onnxruntime execution provider CUDA) is not available here: ${msg}. ${CUDA_HINT}`);
-    throw new UserError(`${where}: transformers.js cannot load ${dir} as an encoder: ${msg}`);
-  }
-  const session = Object.values(model.sessions)[0];
-  const inputs = session?.inputNames ?? [];
-  const outputs = session?.outputNames ?? [];
-  const other = inputs.filter((i) => !TEXT_INPUTS.includes(i));
-  if (other.length > 0 || !inputs.includes('input_ids')) {
-    await model.dispose();
-    throw new UserError(
-      `${where}: onnx/${file} takes the input(s) ${inputs.join(', ')}; a text encoder gets ${TEXT_INPUTS.join(', ')} from its tokenizer${other.length ? ` (not: ${other.join(', ')})` : ' (input_ids is missing)'}`,
-    );
-  }
+  const f = await openHfFolder<Model>({
+    path: o.path,
+    ...(o.dtype ? { dtype: o.dtype } : {}),
+    ...(o.device ? { device: o.device } : {}),
+    where,
+    layout: (_need, file) =>
+      `a sentence encoder in the Hugging Face layout has config.json, tokenizer.json (its own tokenizer, which encodes the queries and documents) and onnx/${file}`,
+    modelWords: 'an encoder',
+    inputWords: 'a text encoder',
+    load: (t, dir, opts) => t.AutoModel.from_pretrained(dir, opts) as Promise<Model>,
+  });
+  const { dir, file, model, outputs } = f;
+  const tokenizer = f.tokenizer as Tokenizer;
   const output = ENCODER_OUTPUTS.find((n) => outputs.includes(n));
   if (!output) {
     await model.dispose();
@@ -206,22 +161,12 @@ export async function loadHfSentenceEncoder(name: string, o: HfEncoderOptions): 
   const width = (await embedBatch(probe)).length;
   if (!(width > 0)) throw new UserError(`${where}: the model's ${output} has no width`);
   const info: HfEncoderInfo = {
-    path: dir,
-    file: `onnx/${file}`,
-    modelType: String(config.model_type ?? 'unknown'),
-    architectures: Array.isArray(config.architectures) ? (config.architectures as string[]) : [],
-    params: counted.params,
-    sizeBytes: onnxSize(join(dir, 'onnx'), file),
+    ...folderFacts(f),
     embeddingDim: width,
     output,
     pooling,
     normalize,
     maxLength,
-    dtype,
-    device,
-    executionProvider: device === 'cuda' ? 'CUDAExecutionProvider' : 'CPUExecutionProvider',
-    runtime: { transformersJs: dependencyVersion('@huggingface/transformers'), onnxruntimeNode: dependencyVersion('onnxruntime-node') },
-    inputs,
   };
   return {
     name,

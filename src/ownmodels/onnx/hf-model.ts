@@ -6,26 +6,9 @@
  * The model's outputs are mapped to the dataset's classes (`labels`: output i is class labels[i]; default
  * config.json id2label), so logits come back in the dataset's class order.
  */
-import { existsSync, readdirSync, readFileSync, statSync } from 'node:fs';
-import { basename, join, resolve } from 'node:path';
+import { basename, join } from 'node:path';
 import { UserError } from '../../core/errors.js';
-import { dependencyVersion } from '../../core/host.js';
-import { countOnnxParams } from './params.js';
-
-/** transformers.js file names by dtype (onnx/<name>). */
-export const ONNX_FILES: Record<string, string> = {
-  fp32: 'model.onnx',
-  fp16: 'model_fp16.onnx',
-  q8: 'model_quantized.onnx',
-  int8: 'model_int8.onnx',
-  uint8: 'model_uint8.onnx',
-  q4: 'model_q4.onnx',
-  q4f16: 'model_q4f16.onnx',
-  bnb4: 'model_bnb4.onnx',
-};
-
-/** Inputs a text classifier gets from its tokenizer. */
-export const TEXT_INPUTS = ['input_ids', 'attention_mask', 'token_type_ids'];
+import { folderFacts, openHfFolder, type HfFolderFacts } from './hf-folder.js';
 
 export interface HfLoadOptions {
   /** The model folder (absolute, or relative to the working directory). */
@@ -42,21 +25,10 @@ export interface HfLoadOptions {
 }
 
 /** What run.json records about the model. */
-export interface HfModelInfo {
-  path: string;
-  file: string;
-  modelType: string;
-  architectures: string[];
-  params: number;
-  sizeBytes: number;
+export interface HfModelInfo extends HfFolderFacts {
   /** Output i -> dataset class name. */
   labels: string[];
   maxLength: number;
-  dtype: string;
-  device: string;
-  executionProvider: string;
-  runtime: { transformersJs: string | null; onnxruntimeNode: string | null };
-  inputs: string[];
 }
 
 interface Tensor {
@@ -89,14 +61,6 @@ export interface HfTextClassifier {
   /** Up to 16 batches of these texts, tokenized beforehand; each runBatch runs the model on one and reads its logits. */
   batchRunner(texts: readonly string[], batchSize: number): AsyncBatchRunner;
   dispose(): Promise<void>;
-}
-
-export function readJson(file: string, where: string): Record<string, unknown> {
-  try {
-    return JSON.parse(readFileSync(file, 'utf8')) as Record<string, unknown>;
-  } catch (e) {
-    throw new UserError(`${where}: ${file} is not valid JSON: ${(e as Error).message}`);
-  }
 }
 
 /** The model's output labels (config.json id2label, in index order), or undefined. */
@@ -142,90 +106,35 @@ export function labelMapping(
   return Int32Array.from(labels, (l) => classes.indexOf(l));
 }
 
-export function onnxSize(dir: string, file: string): number {
-  let size = 0;
-  for (const f of readdirSync(dir)) if (f === file || f.startsWith(`${file}_data`)) size += statSync(join(dir, f)).size;
-  return size;
-}
-
-let transformers: Promise<Record<string, unknown>> | undefined;
-
-/** transformers.js, offline: no hub, no file cache. */
-export async function loadTransformers(): Promise<{
-  AutoTokenizer: { from_pretrained(p: string): Promise<Tokenizer> };
-  AutoModelForSequenceClassification: { from_pretrained(p: string, o: object): Promise<Model> };
-  AutoModel: { from_pretrained(p: string, o: object): Promise<unknown> };
-}> {
-  transformers ??= import('@huggingface/transformers') as Promise<Record<string, unknown>>;
-  const t = (await transformers) as Record<string, unknown> & { env: Record<string, unknown> };
-  t.env.allowRemoteModels = false;
-  t.env.allowLocalModels = true;
-  t.env.useFSCache = false;
-  t.env.useBrowserCache = false;
-  return t as never;
-}
-
-export const CUDA_HINT =
-  "onnxruntime-node's CUDA provider is not installed: kdbench's .npmrc skips its download (onnxruntime-node-install=skip) so that installs work offline. " +
-  'With internet and CUDA 12 with cuDNN 9 on this machine: ONNXRUNTIME_NODE_INSTALL=cuda12 npm rebuild onnxruntime-node';
-
 /** Loads and checks a model folder; every problem with the folder is a UserError naming it. */
 export async function loadHfTextClassifier(name: string, o: HfLoadOptions): Promise<HfTextClassifier> {
-  const dir = resolve(o.path);
   const where = o.where;
-  if (!existsSync(dir) || !statSync(dir).isDirectory()) throw new UserError(`${where}: model folder ${dir} not found`);
-  const dtype = o.dtype ?? 'fp32';
-  const file = ONNX_FILES[dtype];
-  for (const need of ['config.json', 'tokenizer.json', join('onnx', file)])
-    if (!existsSync(join(dir, need)))
-      throw new UserError(
-        `${where}: ${join(dir, need)} is missing; a model folder in the Hugging Face layout has config.json, tokenizer.json (and tokenizer_config.json) and onnx/${file}${need === 'tokenizer.json' ? ' (a fast tokenizer saved by `tokenizers`; Optimum writes it with its export)' : ''}`,
-      );
-  const config = readJson(join(dir, 'config.json'), where);
-  readJson(join(dir, 'tokenizer.json'), where);
-  const modelLabels = configLabels(config);
-  if (!modelLabels)
-    throw new UserError(
-      `${where}: ${join(dir, 'config.json')} gives neither id2label nor num_labels: how many classes does the model have?`,
-    );
-  const mapping = labelMapping(modelLabels, o.classes, o.labels, where);
-  let counted: { params: number };
-  try {
-    counted = countOnnxParams(join(dir, 'onnx', file));
-  } catch (e) {
-    throw new UserError(`${where}: ${join(dir, 'onnx', file)} is not a readable ONNX model: ${(e as Error).message}`);
-  }
-
-  const t = await loadTransformers();
-  const device = o.device ?? 'cpu';
-  let tokenizer: Tokenizer;
-  let model: Model;
-  try {
-    tokenizer = await t.AutoTokenizer.from_pretrained(dir);
-  } catch (e) {
-    throw new UserError(`${where}: transformers.js cannot load the tokenizer in ${dir}: ${(e as Error).message}`);
-  }
-  try {
-    model = await t.AutoModelForSequenceClassification.from_pretrained(dir, { dtype, device, local_files_only: true });
-  } catch (e) {
-    const msg = (e as Error).message;
-    if (device === 'cuda' && /cuda|shared library|provider/i.test(msg))
-      throw new UserError(`${where}: device "cuda" (onnxruntime execution provider CUDA) is not available here: ${msg}. ${CUDA_HINT}`);
-    throw new UserError(`${where}: transformers.js cannot load ${dir} as a sequence classifier: ${msg}`);
-  }
-  const session = Object.values(model.sessions)[0];
-  const inputs = session?.inputNames ?? [];
-  const other = inputs.filter((i) => !TEXT_INPUTS.includes(i));
-  if (other.length > 0 || !inputs.includes('input_ids')) {
+  let mapping: Int32Array = new Int32Array(0);
+  const f = await openHfFolder<Model>({
+    path: o.path,
+    ...(o.dtype ? { dtype: o.dtype } : {}),
+    ...(o.device ? { device: o.device } : {}),
+    where,
+    layout: (need, file) =>
+      `a model folder in the Hugging Face layout has config.json, tokenizer.json (and tokenizer_config.json) and onnx/${file}${need === 'tokenizer.json' ? ' (a fast tokenizer saved by `tokenizers`; Optimum writes it with its export)' : ''}`,
+    modelWords: 'a sequence classifier',
+    inputWords: 'a text classifier',
+    checkConfig: (config, dir) => {
+      const modelLabels = configLabels(config);
+      if (!modelLabels)
+        throw new UserError(
+          `${where}: ${join(dir, 'config.json')} gives neither id2label nor num_labels: how many classes does the model have?`,
+        );
+      mapping = labelMapping(modelLabels, o.classes, o.labels, where);
+    },
+    load: (t, dir, opts) => t.AutoModelForSequenceClassification.from_pretrained(dir, opts) as Promise<Model>,
+  });
+  const { model, file } = f;
+  const tokenizer = f.tokenizer as Tokenizer;
+  if (!f.outputs.includes('logits')) {
     await model.dispose();
     throw new UserError(
-      `${where}: onnx/${file} takes the input(s) ${inputs.join(', ')}; a text classifier gets ${TEXT_INPUTS.join(', ')} from its tokenizer${other.length ? ` (not: ${other.join(', ')})` : ' (input_ids is missing)'}`,
-    );
-  }
-  if (!session.outputNames.includes('logits')) {
-    await model.dispose();
-    throw new UserError(
-      `${where}: onnx/${file} has no output "logits" (outputs: ${session.outputNames.join(', ')}); export it as a sequence classifier`,
+      `${where}: onnx/${file} has no output "logits" (outputs: ${f.outputs.join(', ')}); export it as a sequence classifier`,
     );
   }
   const classes = o.classes.length;
@@ -242,19 +151,9 @@ export async function loadHfTextClassifier(name: string, o: HfLoadOptions): Prom
     return logits;
   };
   const info: HfModelInfo = {
-    path: dir,
-    file: `onnx/${file}`,
-    modelType: String(config.model_type ?? 'unknown'),
-    architectures: Array.isArray(config.architectures) ? (config.architectures as string[]) : [],
-    params: counted.params,
-    sizeBytes: onnxSize(join(dir, 'onnx'), file),
+    ...folderFacts(f),
     labels: Array.from(mapping, (c) => o.classes[c]),
     maxLength,
-    dtype,
-    device,
-    executionProvider: device === 'cuda' ? 'CUDAExecutionProvider' : 'CPUExecutionProvider',
-    runtime: { transformersJs: dependencyVersion('@huggingface/transformers'), onnxruntimeNode: dependencyVersion('onnxruntime-node') },
-    inputs,
   };
   return {
     name,

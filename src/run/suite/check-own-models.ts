@@ -2,7 +2,7 @@
 import { existsSync, statSync } from 'node:fs';
 import { resolve } from 'node:path';
 import { UserError } from '../../core/errors.js';
-import { ONNX_FILES } from '../../ownmodels/onnx/hf-model.js';
+import { ONNX_FILES } from '../../ownmodels/onnx/hf-folder.js';
 import { COMMAND_STEPS, type LoadedSuite } from '../../suites/types.js';
 import { resolveStepCommand } from './command-model.js';
 import { modelEntries } from './own-models.js';

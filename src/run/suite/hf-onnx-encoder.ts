@@ -20,6 +20,7 @@ import { describeHfEncoder, loadHfSentenceEncoder, type EncodedBatch, type HfSen
 import type { HfOnnxSpec, RetrievalSpec } from '../../suites/types.js';
 import type { RetrievalModel, RetrievalModelFacts, RetrievalSide } from './retrieval-types.js';
 import type { SuiteStepContext } from './types.js';
+import { hfRuntimeRecord } from '../../ownmodels/onnx/hf-folder.js';
 
 export class HfOnnxEncoderModel implements RetrievalModel {
   /** Tokenized test batches by side, batch size and first pair (prepare). */
@@ -118,12 +119,7 @@ export class HfOnnxEncoderModel implements RetrievalModel {
       },
       sizeBytes: i.sizeBytes,
       reusedFrom: i.path,
-      runtime: {
-        framework: `transformers.js ${i.runtime.transformersJs ?? '?'} + onnxruntime-node ${i.runtime.onnxruntimeNode ?? '?'}`,
-        device: i.device,
-        executionProvider: i.executionProvider,
-        dtype: i.dtype,
-      },
+      runtime: hfRuntimeRecord(i),
     };
   }
 

@@ -13,6 +13,7 @@ import { describeHf, loadHfTextClassifier, type HfTextClassifier } from '../../o
 import type { HfOnnxSpec } from '../../suites/types.js';
 import type { OwnModel, SlotFigures } from './own-models.js';
 import type { SuiteData, SuiteStepContext } from './types.js';
+import { hfRuntimeRecord } from '../../ownmodels/onnx/hf-folder.js';
 
 export class HfOnnxModel implements OwnModel {
   readonly kind = 'hf-onnx' as const;
@@ -81,12 +82,7 @@ export class HfOnnxModel implements OwnModel {
       training: { epochs: NaN, steps: NaN, phase: '', finalLoss: NaN },
       sizeBytes: i.sizeBytes,
       reusedFrom: i.path,
-      runtime: {
-        framework: `transformers.js ${i.runtime.transformersJs ?? '?'} + onnxruntime-node ${i.runtime.onnxruntimeNode ?? '?'}`,
-        device: i.device,
-        executionProvider: i.executionProvider,
-        dtype: i.dtype,
-      },
+      runtime: hfRuntimeRecord(i),
     };
     return { record, correct: Uint8Array.from(pred, (p, k) => (p === test.labels[k] ? 1 : 0)) };
   }
