@@ -42,40 +42,39 @@ export function batchOf(set: EncodedSet, idx: readonly number[]): { ids: Int32Ar
 
 const yieldToLoop = () => new Promise<void>((r) => setImmediate(r));
 
-/** Trains with Adam: plain cross-entropy, or the Hinton loss against precomputed teacher logits. */
-export async function train(model: TextClassifier, set: EncodedSet, cfg: TrainConfig, opts: TrainOptions): Promise<TrainResult> {
+/**
+ * The loop every training shares: `epochs` seeded shuffles of `n` examples, `stepsPerEpoch` batches each,
+ * one Adam step on the loss `lossOf` builds for a batch's rows, the mean loss of each epoch.
+ */
+export async function trainEpochs(
+  model: TextClassifier,
+  n: number,
+  cfg: TrainConfig,
+  o: {
+    seed: number;
+    stepsPerEpoch: number;
+    /** The batch's loss (called inside tf.tidy and tf.variableGrads). */
+    lossOf: (idx: number[]) => tf.Scalar;
+    onStep?: (step: number, totalSteps: number, loss: number) => void;
+  },
+): Promise<TrainResult> {
   const optimizer = adam(cfg.learningRate);
-  const rand = rng(opts.seed);
-  const stepsPerEpoch = Math.ceil(set.n / cfg.batchSize);
-  const totalSteps = stepsPerEpoch * cfg.epochs;
-  const classes = opts.teacherLogits ? opts.teacherLogits.length / set.n : 0;
+  const rand = rng(o.seed);
+  const totalSteps = o.stepsPerEpoch * cfg.epochs;
   const lossByEpoch: number[] = [];
   let step = 0;
   let finalLoss = NaN;
   try {
     for (let epoch = 0; epoch < cfg.epochs; epoch++) {
       const order = shuffled(
-        Array.from({ length: set.n }, (_, i) => i),
+        Array.from({ length: n }, (_, i) => i),
         rand,
       );
       let sum = 0;
-      for (let s = 0; s < stepsPerEpoch; s++) {
+      for (let s = 0; s < o.stepsPerEpoch; s++) {
         const idx = order.slice(s * cfg.batchSize, (s + 1) * cfg.batchSize);
-        const b = batchOf(set, idx);
         const lossT = tf.tidy(() => {
-          const ids = tf.tensor2d(b.ids, [idx.length, set.seqLen], 'int32');
-          const labels = tf.tensor1d(b.labels, 'int32');
-          let teacher: tf.Tensor2D | undefined;
-          if (opts.teacherLogits && opts.loss) {
-            const t = new Float32Array(idx.length * classes);
-            idx.forEach((row, i) => t.set(opts.teacherLogits!.subarray(row * classes, (row + 1) * classes), i * classes));
-            teacher = tf.tensor2d(t, [idx.length, classes]);
-          }
-          const { value, grads } = tf.variableGrads(
-            () =>
-              teacher && opts.loss ? hintonLoss(model.logits(ids), teacher, labels, opts.loss) : crossEntropy(model.logits(ids), labels),
-            model.variables,
-          );
+          const { value, grads } = tf.variableGrads(() => o.lossOf(idx), model.variables);
           optimizer.applyGradients(grads);
           return value;
         });
@@ -84,15 +83,34 @@ export async function train(model: TextClassifier, set: EncodedSet, cfg: TrainCo
         sum += loss;
         finalLoss = loss;
         step++;
-        opts.onStep?.(step, totalSteps, loss);
+        o.onStep?.(step, totalSteps, loss);
         await yieldToLoop();
       }
-      lossByEpoch.push(sum / stepsPerEpoch);
+      lossByEpoch.push(o.stepsPerEpoch > 0 ? sum / o.stepsPerEpoch : NaN);
     }
   } finally {
     optimizer.dispose();
   }
   return { epochs: cfg.epochs, steps: step, finalLoss, lossByEpoch };
+}
+
+/** Trains with Adam: plain cross-entropy, or the Hinton loss against precomputed teacher logits. */
+export function train(model: TextClassifier, set: EncodedSet, cfg: TrainConfig, opts: TrainOptions): Promise<TrainResult> {
+  const classes = opts.teacherLogits ? opts.teacherLogits.length / set.n : 0;
+  return trainEpochs(model, set.n, cfg, {
+    seed: opts.seed,
+    stepsPerEpoch: Math.ceil(set.n / cfg.batchSize),
+    ...(opts.onStep ? { onStep: opts.onStep } : {}),
+    lossOf: (idx) => {
+      const b = batchOf(set, idx);
+      const ids = tf.tensor2d(b.ids, [idx.length, set.seqLen], 'int32');
+      const labels = tf.tensor1d(b.labels, 'int32');
+      if (!opts.teacherLogits || !opts.loss) return crossEntropy(model.logits(ids), labels);
+      const t = new Float32Array(idx.length * classes);
+      idx.forEach((row, i) => t.set(opts.teacherLogits!.subarray(row * classes, (row + 1) * classes), i * classes));
+      return hintonLoss(model.logits(ids), tf.tensor2d(t, [idx.length, classes]), labels, opts.loss);
+    },
+  });
 }
 
 /** Logits of every example [n, classes], computed in batches. */

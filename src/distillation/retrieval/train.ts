@@ -4,8 +4,7 @@
  * so a transformer bi-encoder is the usual "mean pooling + dense" sentence encoder.
  */
 import { tf } from '../backend.js';
-import { rng, shuffled } from '../../core/random.js';
-import { adam } from '../adam.js';
+import { trainEpochs, type TrainResult } from '../train.js';
 import type { TextClassifier, TrainConfig } from '../models/types.js';
 import type { EncodedPairs } from '../data/retrieval.js';
 import { l2Normalize, retrievalLoss, type RetrievalDistillation, type RetrievalLossConfig } from './loss.js';
@@ -18,12 +17,7 @@ export interface RetrievalTrainOptions {
   onStep?: (step: number, totalSteps: number, loss: number) => void;
 }
 
-export interface RetrievalTrainResult {
-  epochs: number;
-  steps: number;
-  finalLoss: number;
-  lossByEpoch: number[];
-}
+export type RetrievalTrainResult = TrainResult;
 
 const yieldToLoop = () => new Promise<void>((r) => setImmediate(r));
 
@@ -37,61 +31,31 @@ function rows(src: Int32Array | Float32Array, width: number, idx: readonly numbe
  * Trains with Adam on batches of pairs (seeded order; a last batch of one pair is dropped: it has no negative).
  * A student and its control see the same batches when given the same seed; only the loss differs.
  */
-export async function trainRetrieval(
+export function trainRetrieval(
   model: TextClassifier,
   set: EncodedPairs,
   cfg: TrainConfig,
   opts: RetrievalTrainOptions,
 ): Promise<RetrievalTrainResult> {
-  const optimizer = adam(cfg.learningRate);
-  const rand = rng(opts.seed);
-  const stepsPerEpoch = Math.ceil(set.n / cfg.batchSize) - (set.n % cfg.batchSize === 1 && set.n > 1 ? 1 : 0);
-  const totalSteps = stepsPerEpoch * cfg.epochs;
-  const lossByEpoch: number[] = [];
-  let step = 0;
-  let finalLoss = NaN;
-  try {
-    for (let epoch = 0; epoch < cfg.epochs; epoch++) {
-      const order = shuffled(
-        Array.from({ length: set.n }, (_, i) => i),
-        rand,
-      );
-      let sum = 0;
-      for (let s = 0; s < stepsPerEpoch; s++) {
-        const idx = order.slice(s * cfg.batchSize, (s + 1) * cfg.batchSize);
-        const b = idx.length;
-        const lossT = tf.tidy(() => {
-          const q = tf.tensor2d(rows(set.queries, set.querySeqLen, idx), [b, set.querySeqLen], 'int32');
-          const d = tf.tensor2d(rows(set.docs, set.docSeqLen, idx), [b, set.docSeqLen], 'int32');
-          const t = opts.teacher;
-          const teacher = t
-            ? {
-                q: tf.tensor2d(rows(t.queries, t.dim, idx), [b, t.dim]),
-                d: tf.tensor2d(rows(t.docs, t.dim, idx), [b, t.dim]),
-                method: t.method,
-              }
-            : undefined;
-          const { value, grads } = tf.variableGrads(
-            () => retrievalLoss(model.logits(q), model.logits(d), opts.loss, teacher),
-            model.variables,
-          );
-          optimizer.applyGradients(grads);
-          return value;
-        });
-        const loss = (await lossT.data())[0];
-        lossT.dispose();
-        sum += loss;
-        finalLoss = loss;
-        step++;
-        opts.onStep?.(step, totalSteps, loss);
-        await yieldToLoop();
-      }
-      lossByEpoch.push(sum / Math.max(1, stepsPerEpoch));
-    }
-  } finally {
-    optimizer.dispose();
-  }
-  return { epochs: cfg.epochs, steps: step, finalLoss, lossByEpoch };
+  return trainEpochs(model, set.n, cfg, {
+    seed: opts.seed,
+    stepsPerEpoch: Math.ceil(set.n / cfg.batchSize) - (set.n % cfg.batchSize === 1 && set.n > 1 ? 1 : 0),
+    ...(opts.onStep ? { onStep: opts.onStep } : {}),
+    lossOf: (idx) => {
+      const b = idx.length;
+      const q = tf.tensor2d(rows(set.queries, set.querySeqLen, idx), [b, set.querySeqLen], 'int32');
+      const d = tf.tensor2d(rows(set.docs, set.docSeqLen, idx), [b, set.docSeqLen], 'int32');
+      const t = opts.teacher;
+      const teacher = t
+        ? {
+            q: tf.tensor2d(rows(t.queries, t.dim, idx), [b, t.dim]),
+            d: tf.tensor2d(rows(t.docs, t.dim, idx), [b, t.dim]),
+            method: t.method,
+          }
+        : undefined;
+      return retrievalLoss(model.logits(q), model.logits(d), opts.loss, teacher);
+    },
+  });
 }
 
 /** L2-normalised embeddings of `n` rows of `ids` ([n, seqLen] row-major), in batches: [n, dim]. */

@@ -428,7 +428,7 @@ function pick<T extends object, K extends keyof T>(o: T, keys: K[]): Partial<T> 
 }
 
 /** Bytes of the files under `dir` (recursively), or undefined when it is missing or empty. */
-function dirSize(dir: string): number | undefined {
+export function dirSize(dir: string): number | undefined {
   if (!existsSync(dir)) return undefined;
   let total = 0;
   let files = 0;

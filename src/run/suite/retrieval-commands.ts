@@ -18,7 +18,7 @@
  * Other markers in train/distil/control/evaluate start sub-phases `<step phase>:SUB`; in infer, a marker
  * of another name or one given twice is refused (UserError) after the step.
  */
-import { existsSync, readdirSync, statSync } from 'node:fs';
+import { existsSync, readdirSync } from 'node:fs';
 import { join } from 'node:path';
 import type { ModelRecord, ModelRole } from '../../core/contract.js';
 import { UserError } from '../../core/errors.js';
@@ -29,7 +29,7 @@ import { perQuery, RETRIEVAL_METRICS, type RetrievalMetric } from '../../distill
 import { checkStep, type StepName, type StepResult } from '../../ownmodels/protocol.js';
 import type { CommandModelSpec } from '../../suites/types.js';
 import type { RunContext } from '../lifecycle.js';
-import { runCommandStep } from './command-model.js';
+import { dirSize, runCommandStep } from './command-model.js';
 import { commandRetrieval } from './retrieval-command.js';
 import type { PendingCost } from './retrieval-bench.js';
 import type { SuiteStepContext } from './types.js';
@@ -255,23 +255,4 @@ export async function inferRetrievalCommand(
       );
     pending.push({ model: m.name, part, phase, round, items: items[part] });
   }
-}
-
-/** Bytes of the files under `dir` (recursively), or undefined when it is missing or empty. */
-function dirSize(dir: string): number | undefined {
-  if (!existsSync(dir)) return undefined;
-  let total = 0;
-  let files = 0;
-  const walk = (p: string) => {
-    for (const e of readdirSync(p, { withFileTypes: true })) {
-      const q = join(p, e.name);
-      if (e.isDirectory()) walk(q);
-      else if (e.isFile()) {
-        total += statSync(q).size;
-        files++;
-      }
-    }
-  };
-  walk(dir);
-  return files > 0 ? total : undefined;
 }
