@@ -23,6 +23,8 @@ export interface PartCost {
   jPer1000: number;
   /** Lowest and highest J per 1,000 over the rounds. */
   range: [number, number];
+  /** Error bound of the J per 1,000 (the meter's bound of each round's phase, per 1,000 items; median over rounds; NaN: unknown). */
+  uncertaintyJPer1000: number;
   rounds: number;
   method: string;
 }
@@ -41,9 +43,13 @@ export function retrievalCosts(run: RunJson): Map<string, ModelCosts> {
     for (const part of PARTS) {
       const rows = costs.filter((c) => c.model === model && c.part === part);
       const xs = rows.map((c) => c.jPer1000).filter(known);
+      const us = rows.map((c) => (c.items > 0 ? (c.uncertaintyJ / c.items) * 1000 : NaN)).filter(known);
+      const jPer1000 = xs.length === rows.length && xs.length > 0 ? median(xs) : NaN;
       entry[part] = {
-        jPer1000: xs.length === rows.length && xs.length > 0 ? median(xs) : NaN,
+        jPer1000,
         range: xs.length ? [Math.min(...xs), Math.max(...xs)] : [NaN, NaN],
+        // No bound is given for an unknown energy.
+        uncertaintyJPer1000: known(jPer1000) && us.length === rows.length ? median(us) : NaN,
         rounds: rows.length,
         method: [...new Set(rows.map((c) => c.method))].join(', ') || 'unknown',
       };

@@ -1,7 +1,8 @@
 /**
  * summary.csv of a retrieval run (run.json `retrieval`): a row per model with its ranking metrics and their
  * bootstrap intervals over queries, and the energy of each part of its use (medians over the interleaved
- * rounds, retrieval.ts): encoding the index once per 1,000 documents, encoding and scoring per 1,000 queries.
+ * rounds, retrieval.ts) with their error bounds: encoding the index once per 1,000 documents, encoding and scoring per
+ * 1,000 queries; the method of each part (energy_methods) and of each device (energy_method).
  * A classification summary's accuracy column would hold recall@1 there, under the wrong name; this one names
  * every figure. Unknown values are empty cells, never 0.
  */
@@ -24,9 +25,13 @@ export const RETRIEVAL_SUMMARY_COLUMNS = [
   ...METRICS.flatMap((m) => [column(m), `${column(m)}_ci95_lo`, `${column(m)}_ci95_hi`]),
   'recall_at_10_vs_teacher',
   'index_j_per_1000_documents',
+  'index_uncertainty_j_per_1000_documents',
   'encode_queries_j_per_1000',
+  'encode_queries_uncertainty_j_per_1000',
   'scoring_j_per_1000',
+  'scoring_uncertainty_j_per_1000',
   'query_j_per_1000',
+  'query_uncertainty_j_per_1000',
   'query_energy_vs_teacher',
   'gco2e_per_1000_queries',
   'rounds',
@@ -67,9 +72,14 @@ export function retrievalSummaryCsv(run: RunJson): string {
       ...METRICS.flatMap((x) => [num(r?.metrics[x]), num(r?.ci95?.[x]?.[0]), num(r?.ci95?.[x]?.[1])]),
       finite(r10) && finite(tMetric) && tMetric > 0 ? r10 / tMetric : '',
       num(k?.index.jPer1000),
+      num(k?.index.uncertaintyJPer1000),
       num(k?.query.jPer1000),
+      num(k?.query.uncertaintyJPer1000),
       num(k?.scoring.jPer1000),
+      num(k?.scoring.uncertaintyJPer1000),
       num(q),
+      // Error bounds are worst cases: the bound of encoding plus scoring is the sum of their bounds.
+      num(k ? k.query.uncertaintyJPer1000 + k.scoring.uncertaintyJPer1000 : NaN),
       finite(q) && finite(tQuery) && tQuery > 0 ? q / tQuery : '',
       num(q * gPerJ),
       k ? Math.min(k.index.rounds, k.query.rounds, k.scoring.rounds) || '' : '',

@@ -109,6 +109,11 @@ test('a row per model with its ranking metrics, intervals and energy parts; no a
   assert.equal(Number(s.scoring_j_per_1000), 0.25);
   assert.equal(Number(s.query_j_per_1000), 0.5);
   assert.equal(Number(s.query_energy_vs_teacher), 0.25);
+  // Error bounds per 1,000 items: half the energy in these records; encoding plus scoring add up.
+  assert.equal(Number(s.index_uncertainty_j_per_1000_documents), 0.25);
+  assert.equal(Number(s.encode_queries_uncertainty_j_per_1000), 0.125);
+  assert.equal(Number(s.query_uncertainty_j_per_1000), 0.25);
+  assert.equal(Number(t.index_uncertainty_j_per_1000_documents), 1.5, 'the median over rounds');
   assert.equal(s.energy_methods, 'counter');
   assert.equal(s.energy_method, 'cpu:estimated;gpu0:counter');
   assert.equal(s.intensity_fallback, 'false');
@@ -122,6 +127,9 @@ test('unknown energy is an empty cell, never 0; no carbon figures, no gCO2e', ()
   assert.equal(Number(c.encode_queries_j_per_1000), 1);
   assert.equal(c.scoring_j_per_1000, '');
   assert.equal(c.query_j_per_1000, '');
+  assert.equal(c.query_uncertainty_j_per_1000, '');
+  assert.equal(c.scoring_uncertainty_j_per_1000, '', 'no bound for an unknown energy');
+  assert.equal(Number(c.encode_queries_uncertainty_j_per_1000), 0.5);
   assert.equal(c.query_energy_vs_teacher, '');
   assert.equal(c.gco2e_per_1000_queries, '');
   const noCarbon = fixture();
